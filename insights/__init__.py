@@ -1,0 +1,1 @@
+"""Every number Pillars shows: pure Polars functions, no streamlit import."""

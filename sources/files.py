@@ -1,0 +1,179 @@
+"""Reading datasets from CSV files in a data directory (version 0), each checked against its contract."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from sources.contracts import CONTRACTS, contract_for
+from sources.parser import ROW, DataError, ParseResult, RawTable, parse_records, parse_table, problem_frame
+from sources.references import reference_problems
+
+# The cell size Python's csv module accepts by default (128 KiB) is raised so a long cell is reported by the parser with
+# its row and column rather than as a syntax error without one.
+_FIELD_LIMIT = 16 * 1024 * 1024
+
+
+def read_csv_text(source: str, data: bytes) -> RawTable:
+    """Split CSV bytes (UTF-8, with or without BOM) into a header and text cells, numbering rows as lines in the file.
+
+    Python's csv module is used instead of Polars' reader because it reports short and long rows and the physical line
+    each record starts on, which the error messages need; Polars does the typing and checks afterwards.
+    """
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise DataError(
+            problem_frame([(source, line, None, None, "the file contains NUL bytes: it is not a text file")])
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise DataError(
+            problem_frame([(source, line, None, None, f"not valid UTF-8 text (byte {error.start + 1}); save as UTF-8")])
+        ) from None
+    csv.field_size_limit(_FIELD_LIMIT)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for record in reader:
+            records.append(record)
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise DataError(problem_frame([(source, start, None, None, f"the CSV can't be read here: {error}")])) from None
+    while records and not records[0]:
+        records.pop(0)
+        lines.pop(0)
+    raw = RawTable.from_records(source, records)
+    # number each row by the line it starts on, which differs from its record count after a multi-line quoted cell
+    return RawTable(source, raw.header, raw.rows.with_columns(pl.Series(ROW, lines[1:], dtype=pl.Int64)))
+
+
+def parse_csv_file(path: Path, name: str) -> ParseResult:
+    """Read and parse one dataset file; a file that can't be split into cells becomes a result with that problem."""
+    contract = contract_for(name)
+    source = path.name
+    try:
+        raw = read_csv_text(source, path.read_bytes())
+    except DataError as error:
+        return ParseResult(contract, source, pl.DataFrame(schema=contract.schema), error.problems)
+    return parse_table(raw, contract)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where a dataset came from and what state it is in, for freshness chips and the Data page."""
+
+    dataset: str
+    origin: str
+    status: str  # "ok", "missing" (optional dataset absent or required file not found), "error"
+    rows: int
+    read_at: datetime
+    first_date: date | None
+    latest_date: date | None
+    problems: pl.DataFrame
+    notes: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        """One sentence on the state of the source."""
+        if self.status == "ok":
+            return f"{self.rows:,} rows"
+        if self.status == "missing":
+            return f"no file {self.origin}"
+        return f"{self.problems.height:,} problems"
+
+
+@dataclass(frozen=True)
+class DataBundle:
+    """Every dataset as a contract-exact frame (empty when missing or invalid) with its source information."""
+
+    frames: dict[str, pl.DataFrame]
+    sources: dict[str, SourceInfo] = field(default_factory=dict)
+
+    def frame(self, name: str) -> pl.DataFrame:
+        """The dataset ``name``; an empty frame with its schema when it could not be read."""
+        return self.frames.get(name, contract_for(name).empty())
+
+    @property
+    def errors(self) -> dict[str, SourceInfo]:
+        """The sources that failed, by dataset."""
+        return {name: info for name, info in self.sources.items() if info.status == "error"}
+
+
+def load_dataset(data_dir: Path, name: str) -> pl.DataFrame:
+    """Read one dataset with its own contract checks; raises DataError listing every problem."""
+    result = parse_csv_file(Path(data_dir) / contract_for(name).file_name, name)
+    if not result.ok:
+        raise DataError(result.problems, result.notes)
+    return result.data()
+
+
+def load_bundle(data_dir: Path, read_at: datetime | None = None) -> DataBundle:
+    """Read every dataset in ``data_dir``, checked against its contract and the datasets it refers to."""
+    data_dir = Path(data_dir)
+    read_at = read_at or datetime.now(UTC)
+    results: dict[str, ParseResult] = {}
+    missing: list[str] = []
+    for name, contract in CONTRACTS.items():
+        path = data_dir / contract.file_name
+        if path.is_file():
+            results[name] = parse_csv_file(path, name)
+        else:
+            missing.append(name)
+    parsed = {name: result.data() for name, result in results.items() if result.ok}
+    cross = reference_problems({name: results[name] for name in parsed}, parsed)
+    frames: dict[str, pl.DataFrame] = {}
+    sources: dict[str, SourceInfo] = {}
+    for name, contract in CONTRACTS.items():
+        origin = str(data_dir / contract.file_name)
+        if name in missing:
+            problems = (
+                problem_frame([])
+                if contract.optional_dataset
+                else problem_frame([(contract.file_name, None, None, None, f"file not found: {origin}")])
+            )
+            sources[name] = SourceInfo(name, origin, "missing", 0, read_at, None, None, problems)
+            continue
+        result = results[name]
+        problems = cross.get(name, result.problems)
+        if problems.height:
+            sources[name] = SourceInfo(name, origin, "error", 0, read_at, None, None, problems, tuple(result.notes))
+            continue
+        frame = parsed[name]
+        frames[name] = frame
+        first, latest = date_span(frame)
+        sources[name] = SourceInfo(
+            name, origin, "ok", frame.height, read_at, first, latest, problems, tuple(result.notes)
+        )
+    return DataBundle(frames, sources)
+
+
+def date_span(frame: pl.DataFrame) -> tuple[date | None, date | None]:
+    """The first and latest date in a dataset's main date column (``date`` or ``period_start``), if it has one."""
+    column = next((name for name in ("date", "period_start") if name in frame.columns), None)
+    if column is None or frame.height == 0:
+        return None, None
+    first, latest = frame.select(pl.col(column).min().alias("first"), pl.col(column).max().alias("latest")).row(0)
+    return first, latest
+
+
+__all__ = [
+    "DataBundle",
+    "DataError",
+    "SourceInfo",
+    "date_span",
+    "load_bundle",
+    "load_dataset",
+    "parse_csv_file",
+    "parse_records",
+    "read_csv_text",
+]

@@ -1,0 +1,109 @@
+"""The one typed settings object: environment (PILLARS_*) over .streamlit/secrets.toml ([pillars]) over defaults."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_currency_name
+from pydantic import Field, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+SECRETS_FILE = Path(".streamlit/secrets.toml")
+SECRETS_TABLE = "pillars"
+
+
+class Settings(BaseSettings):
+    """Where the data lives and how Pillars shows time and numbers."""
+
+    model_config = SettingsConfigDict(env_prefix="PILLARS_", extra="ignore", frozen=True)
+    secrets_file: ClassVar[Path] = SECRETS_FILE
+
+    data_dir: Path = Field(Path("sample_data"), description="Directory holding the dataset CSV files (version 0).")
+    fiscal_year_start_month: int = Field(1, ge=1, le=12, description="First month of the fiscal year (1 = January).")
+    timezone: str = Field("UTC", description="IANA time zone in which times are shown.")
+    currency: str = Field("USD", description="ISO 4217 code of the currency money metrics are in.")
+    locale: str = Field("en_US", description="Locale for number, money and percent formats.")
+    nps_min_responses: int = Field(30, ge=1, description="NPS with fewer responses is marked low-confidence.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin'") from None
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        try:
+            Locale.parse(value)
+        except (UnknownLocaleError, ValueError):
+            raise ValueError(f"unknown locale {value!r}; use a name such as 'en_US' or 'de_DE'") from None
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        code = value.upper()
+        if len(code) != 3 or get_currency_name(code) == code:
+            raise ValueError(f"unknown currency {value!r}; use an ISO 4217 code such as 'USD' or 'EUR'")
+        return code
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Explicit arguments win, then the environment, then the secrets file."""
+        return (init_settings, env_settings, _SecretsTomlSource(settings_cls))
+
+
+class _SecretsTomlSource(PydanticBaseSettingsSource):
+    """The [pillars] table of .streamlit/secrets.toml; a missing file or table means no values.
+
+    Written here because pydantic-settings' TomlConfigSettingsSource raises when the table is absent, and a secrets file
+    that only configures login is normal.
+    """
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._table().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {name: value for name, value in self._table().items() if name in self.settings_cls.model_fields}
+
+    def _table(self) -> dict[str, Any]:
+        path: Path = getattr(self.settings_cls, "secrets_file", SECRETS_FILE)
+        if not path.is_file():
+            return {}
+        with path.open("rb") as handle:
+            table = tomllib.load(handle).get(SECRETS_TABLE, {})
+        return table if isinstance(table, dict) else {}
+
+
+def load_settings(secrets_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read the settings; ``secrets_file`` replaces .streamlit/secrets.toml, ``overrides`` win over everything."""
+    if secrets_file is None:
+        return Settings(**overrides)
+
+    path = secrets_file
+
+    class _SettingsFromFile(Settings):
+        secrets_file: ClassVar[Path] = path
+
+    return _SettingsFromFile(**overrides)

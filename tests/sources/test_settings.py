@@ -1,0 +1,48 @@
+"""The settings object: defaults, the secrets file, the environment, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from sources.settings import load_settings
+
+
+def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert (settings.data_dir, settings.fiscal_year_start_month, settings.timezone) == (Path("sample_data"), 1, "UTC")
+    assert (settings.currency, settings.locale, settings.nps_min_responses) == ("USD", "en_US", 30)
+
+
+def test_secrets_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        '[pillars]\nfiscal_year_start_month = 4\ntimezone = "Europe/Berlin"\n[auth]\nredirect_uri = "x"\n'
+    )
+    monkeypatch.setenv("PILLARS_TIMEZONE", "America/New_York")
+    monkeypatch.setenv("PILLARS_CURRENCY", "eur")
+    settings = load_settings(secrets)
+    assert (settings.fiscal_year_start_month, settings.timezone, settings.currency) == (4, "America/New_York", "EUR")
+
+
+def test_a_secrets_file_without_a_pillars_table_is_fine(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\nredirect_uri = "x"\n')
+    assert load_settings(secrets).fiscal_year_start_month == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("timezone", "Mars/Olympus", "unknown time zone 'Mars/Olympus'"),
+        ("currency", "XYZ", "unknown currency 'XYZ'"),
+        ("locale", "xx_YY", "unknown locale 'xx_YY'"),
+        ("fiscal_year_start_month", 13, "less than or equal to 12"),
+    ],
+)
+def test_bad_values_say_what_is_wrong(tmp_path: Path, field: str, value: object, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        load_settings(tmp_path / "none.toml", **{field: value})
