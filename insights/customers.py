@@ -1,0 +1,305 @@
+"""Customer signals from the feedback dataset: NPS and its changes, volume, sentiment, themes and verbatims."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import polars as pl
+
+from insights.periods import Granularity, period_start
+
+UNTAGGED = "(untagged)"
+# Two-sided 95 % confidence: a change counts as significant beyond 1.96 standard errors of the difference.
+_Z_95 = 1.96
+_PROMOTER_MIN = 9
+_DETRACTOR_MAX = 6
+
+
+def scope_feedback(
+    feedback: pl.DataFrame,
+    product_lines: Sequence[str] | None,
+    start: date | None,
+    end: date | None,
+) -> pl.DataFrame:
+    """The feedback of the selected product lines (None = all) dated in [start, end] (None = open-ended)."""
+    conditions: list[pl.Expr] = []
+    if product_lines is not None:
+        conditions.append(pl.col("product_line").is_in(list(product_lines)))
+    if start is not None:
+        conditions.append(pl.col("date") >= start)
+    if end is not None:
+        conditions.append(pl.col("date") <= end)
+    if not conditions:
+        return feedback
+    return feedback.filter(*conditions)
+
+
+def nps(feedback: pl.DataFrame, by: Sequence[str] = (), min_responses: int = 30) -> pl.DataFrame:
+    """NPS, its response count, the promoter/passive/detractor mix and a low-confidence flag, per group of ``by``."""
+    scored = feedback.filter(pl.col("nps_score").is_not_null())
+    counts = _aggregate(
+        scored,
+        by,
+        pl.len().cast(pl.Int64).alias("responses"),
+        (pl.col("nps_score") >= _PROMOTER_MIN).sum().cast(pl.Int64).alias("promoters"),
+        pl.col("nps_score").is_between(_DETRACTOR_MAX + 1, _PROMOTER_MIN - 1).sum().cast(pl.Int64).alias("passives"),
+        (pl.col("nps_score") <= _DETRACTOR_MAX).sum().cast(pl.Int64).alias("detractors"),
+    )
+    return counts.select(
+        *by,
+        "responses",
+        "promoters",
+        "passives",
+        "detractors",
+        _share_of_responses(100.0 * (pl.col("promoters") - pl.col("detractors"))).alias("nps"),
+        _share_of_responses(pl.col("promoters")).alias("promoter_share"),
+        _share_of_responses(pl.col("passives")).alias("passive_share"),
+        _share_of_responses(pl.col("detractors")).alias("detractor_share"),
+        (pl.col("responses") < min_responses).alias("low_confidence"),
+    )
+
+
+def nps_standard_error(
+    nps_value: pl.Expr,
+    promoter_share: pl.Expr,
+    detractor_share: pl.Expr,
+    responses: pl.Expr,
+) -> pl.Expr:
+    """Standard error of an NPS, in NPS points: 100·sqrt(((p + d) − (p − d)²) / n); null without responses."""
+    net_share = nps_value / 100.0
+    # (p + d) ≥ (p − d)² always holds; the clip only absorbs floating-point noise around 0.
+    variance = ((promoter_share + detractor_share) - net_share**2).clip(lower_bound=0.0)
+    return pl.when(responses > 0).then(100.0 * (variance / responses).sqrt()).otherwise(None)
+
+
+def nps_by_period(
+    feedback: pl.DataFrame,
+    granularity: Granularity,
+    fiscal_year_start_month: int = 1,
+    by: Sequence[str] = ("product_line",),
+    min_responses: int = 30,
+) -> pl.DataFrame:
+    """NPS per group of ``by`` and per period (``period_start`` comes after the ``by`` columns), sorted."""
+    with_period = feedback.with_columns(
+        period_start(pl.col("date"), granularity, fiscal_year_start_month).alias("period_start"),
+    )
+    return nps(with_period, by=(*by, "period_start"), min_responses=min_responses)
+
+
+def nps_change(current: pl.DataFrame, previous: pl.DataFrame, on: Sequence[str], z: float = _Z_95) -> pl.DataFrame:
+    """Two ``nps()`` results side by side: the change in points and whether it is beyond ``z`` standard errors."""
+    carried = ["nps", "responses", "promoter_share", "detractor_share", "low_confidence"]
+    previous_renamed = previous.select(*on, *carried).rename({column: f"previous_{column}" for column in carried})
+    current_selected = current.select(*on, *carried)
+    # A group seen in only one of the periods still shows, with no responses on the other side.
+    joined = (
+        current_selected.join(previous_renamed, on=list(on), how="full", coalesce=True, nulls_equal=True)
+        if on
+        else current_selected.join(previous_renamed, how="cross")
+    )
+    current_error = nps_standard_error(
+        pl.col("nps"), pl.col("promoter_share"), pl.col("detractor_share"), pl.col("responses")
+    )
+    previous_error = nps_standard_error(
+        pl.col("previous_nps"),
+        pl.col("previous_promoter_share"),
+        pl.col("previous_detractor_share"),
+        pl.col("previous_responses"),
+    )
+    changes = (
+        joined.with_columns(
+            pl.col("responses").fill_null(0),
+            pl.col("previous_responses").fill_null(0),
+            (pl.col("nps") - pl.col("previous_nps")).alias("delta"),
+            (current_error**2 + previous_error**2).sqrt().alias("delta_error"),
+        )
+        .with_columns(
+            (
+                (pl.col("responses") >= 1)
+                & (pl.col("previous_responses") >= 1)
+                & (pl.col("delta").abs() > z * pl.col("delta_error"))
+            )
+            .fill_null(False)
+            .alias("significant"),
+            (pl.col("low_confidence").fill_null(True) | pl.col("previous_low_confidence").fill_null(True)).alias(
+                "low_confidence"
+            ),
+        )
+        .select(
+            *on,
+            "nps",
+            "responses",
+            "previous_nps",
+            "previous_responses",
+            "delta",
+            "significant",
+            "low_confidence",
+        )
+    )
+    return changes.sort(*on, nulls_last=True) if on else changes
+
+
+def feedback_volume(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    """Mentions per group of ``by`` and their share of all rows, largest first."""
+    counts = _aggregate(feedback, by, pl.len().cast(pl.Int64).alias("mentions"))
+    total_mentions = pl.col("mentions").sum()
+    return counts.with_columns(
+        pl.when(total_mentions > 0).then(pl.col("mentions") / total_mentions).otherwise(None).alias("share"),
+    ).sort(
+        "mentions",
+        *by,
+        descending=[True, *[False] * len(by)],
+        nulls_last=True,
+    )
+
+
+def sentiment_mix(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    """Positive, neutral, negative and unknown counts per group of ``by``, with the negative share."""
+    counts = _aggregate(
+        feedback,
+        by,
+        (pl.col("sentiment") == "positive").sum().cast(pl.Int64).alias("positive"),
+        (pl.col("sentiment") == "neutral").sum().cast(pl.Int64).alias("neutral"),
+        (pl.col("sentiment") == "negative").sum().cast(pl.Int64).alias("negative"),
+        pl.len().cast(pl.Int64).alias("total"),
+    )
+    with_sentiment = pl.col("positive") + pl.col("neutral") + pl.col("negative")
+    return counts.select(
+        *by,
+        "positive",
+        "neutral",
+        "negative",
+        # Anything without one of the three sentiments (null, or a value the contract would reject) is unknown.
+        (pl.col("total") - with_sentiment).alias("unknown"),
+        "total",
+        _negative_share(pl.col("negative"), with_sentiment).alias("negative_share"),
+    )
+
+
+def theme_ranking(feedback: pl.DataFrame) -> pl.DataFrame:
+    """Each theme's mentions, negative mentions, accounts and the ARR behind it, ranked by volume and by ARR."""
+    tagged = feedback.with_columns(_theme_or_untagged())
+    arr_by_theme = (
+        tagged.select("theme", "account")
+        .filter(pl.col("account").is_not_null())
+        .unique()
+        .join(_latest_account_arr(feedback), on="account", how="inner")
+        .group_by("theme")
+        .agg(pl.col("latest_arr").sum().alias("arr"))
+    )
+    counts = tagged.group_by("theme").agg(
+        pl.len().cast(pl.Int64).alias("mentions"),
+        (pl.col("sentiment") == "negative").sum().cast(pl.Int64).alias("negative"),
+        pl.col("sentiment").is_in(["positive", "neutral", "negative"]).sum().cast(pl.Int64).alias("with_sentiment"),
+        pl.col("account").drop_nulls().n_unique().cast(pl.Int64).alias("accounts"),
+    )
+    return (
+        counts.join(arr_by_theme, on="theme", how="left")
+        .with_columns(
+            pl.col("arr").fill_null(0.0),
+            _negative_share(pl.col("negative"), pl.col("with_sentiment")).alias("negative_share"),
+        )
+        .sort(pl.col("arr"), pl.col("theme"), descending=[True, False])
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank_arr"))
+        .sort(pl.col("mentions"), pl.col("theme"), descending=[True, False])
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank_volume"))
+        .select("theme", "mentions", "negative", "negative_share", "accounts", "arr", "rank_volume", "rank_arr")
+    )
+
+
+def theme_trend(
+    feedback: pl.DataFrame,
+    granularity: Granularity,
+    fiscal_year_start_month: int = 1,
+    themes: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """Mentions per theme per period, with 0 for a period in the data where the theme was not raised."""
+    with_period = (
+        feedback.filter(pl.col("date").is_not_null())
+        .with_columns(
+            _theme_or_untagged(),
+            period_start(pl.col("date"), granularity, fiscal_year_start_month).alias("period_start"),
+        )
+        .select("theme", "period_start")
+    )
+    # The periods come from all the feedback, so a theme's line has its zeros even where only other themes spoke.
+    periods = with_period.select("period_start").unique()
+    theme_names = (
+        with_period.select("theme").unique()
+        if themes is None
+        else pl.DataFrame({"theme": list(themes)}, schema={"theme": pl.String}).unique()
+    )
+    mentions = with_period.group_by("theme", "period_start").agg(pl.len().cast(pl.Int64).alias("mentions"))
+    return (
+        theme_names.join(periods, how="cross")
+        .join(mentions, on=["theme", "period_start"], how="left")
+        .with_columns(pl.col("mentions").fill_null(0))
+        .sort("theme", "period_start")
+    )
+
+
+def top_negative_theme(feedback: pl.DataFrame, by: Sequence[str] = ("product_line",)) -> pl.DataFrame:
+    """Per group of ``by``, the theme with the most negative mentions (ties: by name); groups with none are absent."""
+    negative_counts = (
+        feedback.filter(pl.col("sentiment") == "negative")
+        .with_columns(_theme_or_untagged())
+        .group_by(*by, "theme")
+        .agg(pl.len().cast(pl.Int64).alias("negative"))
+        .sort(
+            *by,
+            "negative",
+            "theme",
+            descending=[*[False] * len(by), True, False],
+            nulls_last=True,
+        )
+    )
+    if not by:
+        return negative_counts.head(1)
+    return negative_counts.filter(pl.int_range(pl.len()).over(*by) == 0)
+
+
+def verbatims(feedback: pl.DataFrame, search: str | None, limit: int | None = None) -> pl.DataFrame:
+    """Feedback whose text, theme or account contains ``search`` (case-insensitive, literal), newest first."""
+    matching = feedback
+    needle = (search or "").strip().lower()
+    if needle:
+        matching = feedback.filter(
+            pl.any_horizontal(
+                pl.col(column).str.to_lowercase().str.contains(needle, literal=True).fill_null(False)
+                for column in ("text", "theme", "account")
+            )
+        )
+    newest_first = matching.sort("date", descending=True, nulls_last=True, maintain_order=True)
+    return newest_first if limit is None else newest_first.head(limit)
+
+
+def _aggregate(frame: pl.DataFrame, by: Sequence[str], *aggregations: pl.Expr) -> pl.DataFrame:
+    # With no grouping columns the whole frame is one group, so an empty frame still yields its one row of zeros.
+    if not by:
+        return frame.select(*aggregations)
+    return frame.group_by(*by).agg(*aggregations).sort(*by, nulls_last=True)
+
+
+def _share_of_responses(count: pl.Expr) -> pl.Expr:
+    return pl.when(pl.col("responses") > 0).then(count / pl.col("responses")).otherwise(None)
+
+
+def _negative_share(negative: pl.Expr, with_sentiment: pl.Expr) -> pl.Expr:
+    return pl.when(with_sentiment > 0).then(negative / with_sentiment).otherwise(None)
+
+
+def _theme_or_untagged() -> pl.Expr:
+    return pl.col("theme").fill_null(UNTAGGED).alias("theme")
+
+
+def _latest_account_arr(feedback: pl.DataFrame) -> pl.DataFrame:
+    # An account's ARR is the one on its latest feedback row (any theme); on a same-day tie the larger ARR wins.
+    return (
+        feedback.filter(
+            pl.col("account").is_not_null(),
+            pl.col("account_arr").is_not_null(),
+        )
+        .group_by("account")
+        .agg(pl.col("account_arr").sort_by("date", "account_arr").last().alias("latest_arr"))
+    )

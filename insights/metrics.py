@@ -1,0 +1,369 @@
+"""Metric values per period, comparisons, targets and KPI tables, rolled up by the catalog's aggregation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import polars as pl
+
+from insights.periods import Granularity, Period, metric_grains, period_start
+
+# One series = the rows of one metric for one product line, segment and region; periods roll up per series first.
+_SERIES = ("metric", "product_line", "segment", "region")
+_OPTIONAL_BREAKDOWNS = ("segment", "region")
+_OVERVIEW_FALLBACK_COUNT = 3
+
+
+def scope_metrics(
+    metrics: pl.DataFrame,
+    product_lines: Sequence[str] | None,
+    start: date | None,
+    end: date | None,
+) -> pl.DataFrame:
+    """Rows of the selected product lines (None = all) with a date in [start, end] (None = unbounded)."""
+    conditions: list[pl.Expr] = []
+    if product_lines is not None:
+        conditions.append(pl.col("product_line").is_in(list(product_lines)))
+    if start is not None:
+        conditions.append(pl.col("date") >= start)
+    if end is not None:
+        conditions.append(pl.col("date") <= end)
+    return metrics.filter(*conditions) if conditions else metrics
+
+
+def metric_values(
+    metrics: pl.DataFrame,
+    catalog: pl.DataFrame,
+    granularity: Granularity,
+    fiscal_year_start_month: int = 1,
+    by: Sequence[str] = ("product_line",),
+) -> pl.DataFrame:
+    """Each metric's value per period and ``by`` group, with the metric's own grain; sorted by metric, by, period."""
+    if granularity == "week":
+        # A monthly metric can't be split into weeks: it stays at its own grain, one value per month.
+        start_expr = (
+            pl.when(pl.col("grain") == "month")
+            .then(pl.col("date").dt.month_start())
+            .otherwise(period_start(pl.col("date"), "week"))
+        )
+    else:
+        start_expr = period_start(pl.col("date"), granularity, fiscal_year_start_month)
+    rows = _rollup_rows(metrics, catalog).with_columns(start_expr.alias("period_start"))
+    return (
+        _roll_up(rows, ("grain", "period_start"), by)
+        .select("metric", *by, "period_start", "value", "grain")
+        .sort("metric", *by, "period_start", nulls_last=True)
+    )
+
+
+def period_values(
+    metrics: pl.DataFrame,
+    catalog: pl.DataFrame,
+    period: Period,
+    by: Sequence[str] = ("product_line",),
+) -> pl.DataFrame:
+    """Each metric's value over one period per ``by`` group, with the number of rows behind it."""
+    rows = _rollup_rows(metrics, catalog)
+    if period.granularity == "week":
+        # A monthly metric is shown at its own grain: the month the week belongs to (that of its first day).
+        month_start = period.start.replace(day=1)
+        in_own_month = pl.col("date").dt.month_start() == month_start
+        in_week = pl.col("date").is_between(period.start, period.end)
+        rows = rows.filter(pl.when(pl.col("grain") == "month").then(in_own_month).otherwise(in_week))
+    else:
+        rows = rows.filter(pl.col("date").is_between(period.start, period.end))
+    return (
+        _roll_up(rows, (), by)
+        # Null groups (no segment, no region) sort after the named ones, as in metric_values.
+        .select("metric", *by, "value", "observations")
+        .sort("metric", *by, nulls_last=True)
+    )
+
+
+def delta_pct(value: pl.Expr, previous: pl.Expr) -> pl.Expr:
+    """Relative change from ``previous`` to ``value`` (as a fraction of |previous|); null when previous is 0 or null."""
+    return pl.when(previous.is_null() | (previous == 0)).then(None).otherwise((value - previous) / previous.abs())
+
+
+def compare_periods(current: pl.DataFrame, previous: pl.DataFrame, on: Sequence[str]) -> pl.DataFrame:
+    """Current and previous values side by side (full join on ``on``), with the change and relative change."""
+    keys = list(on)
+    return (
+        current.select(*keys, pl.col("value").cast(pl.Float64))
+        .join(
+            previous.select(*keys, pl.col("value").cast(pl.Float64).alias("previous")),
+            on=keys,
+            how="full",
+            coalesce=True,
+            nulls_equal=True,
+        )
+        .with_columns((pl.col("value") - pl.col("previous")).alias("delta"))
+        .with_columns(delta_pct(pl.col("value"), pl.col("previous")).alias("delta_pct"))
+        .sort(*keys, nulls_last=True)
+    )
+
+
+def targets_for_period(
+    targets: pl.DataFrame,
+    catalog: pl.DataFrame,
+    period: Period,
+    product_lines: Sequence[str] | None,
+    all_product_lines: Sequence[str],
+    by_product_line: bool,
+) -> pl.DataFrame:
+    """The target of each metric (and product line, when ``by_product_line``) for a period."""
+    applicable = _applicable_targets(targets, catalog, period)
+    selected = list(all_product_lines if product_lines is None else product_lines)
+    line_targets = applicable.filter(pl.col("product_line").is_in(selected))
+    if by_product_line:
+        return line_targets.select("metric", "product_line", "target").sort("metric", "product_line")
+    all_selected = product_lines is None or set(all_product_lines) <= set(product_lines)
+    company_targets = (
+        applicable.filter(pl.col("product_line").is_null()).select("metric", "target")
+        if all_selected
+        else pl.DataFrame(schema={"metric": pl.String, "target": pl.Float64})
+    )
+    combined_line_targets = (
+        line_targets.group_by("metric")
+        .agg(_combine_series(pl.col("target")).alias("target"))
+        .join(company_targets, on="metric", how="anti")
+    )
+    return pl.concat([company_targets, combined_line_targets]).sort("metric")
+
+
+def target_status(
+    values: pl.DataFrame,
+    targets: pl.DataFrame,
+    catalog: pl.DataFrame,
+    on: Sequence[str],
+) -> pl.DataFrame:
+    """Values with their target, the gap to it, and whether it was met in the metric's good direction."""
+    keys = list(on)
+    higher_is_better = pl.col("_higher_is_better")
+    met = (
+        pl.when(higher_is_better)
+        .then(pl.col("value") >= pl.col("target"))
+        .otherwise(pl.col("value") <= pl.col("target"))
+    )
+    return (
+        values.join(
+            targets.select(*keys, pl.col("target").cast(pl.Float64)),
+            on=keys,
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )
+        .join(
+            catalog.select("metric", pl.col("higher_is_better").alias("_higher_is_better")),
+            on="metric",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(
+            (pl.col("value") - pl.col("target")).alias("target_gap"),
+            delta_pct(pl.col("value"), pl.col("target")).alias("target_gap_pct"),
+            pl.when(pl.col("value").is_null() | pl.col("target").is_null() | higher_is_better.is_null())
+            .then(None)
+            .when(met)
+            .then(pl.lit("met"))
+            .otherwise(pl.lit("missed"))
+            .alias("status"),
+        )
+        .drop("_higher_is_better")
+    )
+
+
+def kpi_table(
+    metrics: pl.DataFrame,
+    catalog: pl.DataFrame,
+    targets: pl.DataFrame,
+    period: Period,
+    comparison: Period,
+    product_lines: Sequence[str] | None,
+    all_product_lines: Sequence[str],
+) -> pl.DataFrame:
+    """One row per catalog metric with data in either period: company value, change, target and status."""
+    scoped = scope_metrics(metrics, product_lines, None, None)
+    compared = compare_periods(
+        period_values(scoped, catalog, period, by=()),
+        period_values(scoped, catalog, comparison, by=()),
+        on=("metric",),
+    )
+    period_targets = targets_for_period(
+        targets, catalog, period, product_lines, all_product_lines, by_product_line=False
+    )
+    catalog_columns = catalog.with_row_index("_catalog_row").select(
+        "metric",
+        "label",
+        "unit",
+        "higher_is_better",
+        _optional_column(catalog, "overview", pl.Int64),
+        "_catalog_row",
+    )
+    is_good_direction = (pl.col("delta") > 0) == pl.col("higher_is_better")
+    return (
+        target_status(compared, period_targets, catalog, on=("metric",))
+        .join(catalog_columns, on="metric", how="inner")
+        .with_columns(
+            pl.when(pl.col("delta").is_null() | (pl.col("delta") == 0))
+            .then(None)
+            .otherwise(is_good_direction)
+            .alias("improved"),
+        )
+        .sort("overview", "_catalog_row", nulls_last=True)
+        .select(
+            "metric",
+            "label",
+            "unit",
+            "higher_is_better",
+            "value",
+            "previous",
+            "delta",
+            "delta_pct",
+            "improved",
+            "target",
+            "target_gap",
+            "target_gap_pct",
+            "status",
+            "overview",
+        )
+    )
+
+
+def metric_trend(
+    metrics: pl.DataFrame,
+    catalog: pl.DataFrame,
+    metric: str,
+    granularity: Granularity,
+    fiscal_year_start_month: int,
+    product_lines: Sequence[str] | None,
+    start: date | None,
+    end: date | None,
+    by: Sequence[str] = ("product_line",),
+) -> pl.DataFrame:
+    """One metric's values per period within scope, rounded to 4 decimals so chart bytes stay stable."""
+    scoped = scope_metrics(metrics.filter(pl.col("metric") == metric), product_lines, start, end)
+    return metric_values(scoped, catalog, granularity, fiscal_year_start_month, by).select(
+        *by,
+        "period_start",
+        pl.col("value").round(4),
+    )
+
+
+def overview_metrics(catalog: pl.DataFrame) -> tuple[list[str], bool]:
+    """Metric ids for the Overview cards in ``overview`` order, and whether it fell back to the first three."""
+    if "overview" in catalog.columns:
+        placed = (
+            catalog.with_row_index("_catalog_row")
+            .filter(pl.col("overview").is_not_null())
+            .sort("overview", "_catalog_row")
+        )
+        if placed.height > 0:
+            return placed["metric"].to_list(), False
+    return catalog["metric"].head(_OVERVIEW_FALLBACK_COUNT).to_list(), True
+
+
+def revenue_metric(catalog: pl.DataFrame) -> tuple[str | None, bool]:
+    """The metric with role "revenue", else the first currency stock, else the first metric; True if it fell back."""
+    if "role" in catalog.columns:
+        marked = catalog.filter(pl.col("role") == "revenue")
+        if marked.height > 0:
+            return str(marked["metric"][0]), False
+    currency_stocks = catalog.filter((pl.col("unit") == "currency") & (pl.col("aggregation") == "last"))
+    if currency_stocks.height > 0:
+        return str(currency_stocks["metric"][0]), True
+    if catalog.height > 0:
+        return str(catalog["metric"][0]), True
+    return None, True
+
+
+def _optional_column(frame: pl.DataFrame, name: str, dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:
+    # Optional contract columns may be absent from a frame; an absent one reads as all nulls.
+    if name in frame.columns:
+        return pl.col(name).cast(dtype)
+    return pl.lit(None, dtype=dtype).alias(name)
+
+
+def _rollup_rows(metrics: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+    """Dated, valued rows of catalog metrics with their series columns, aggregation and grain."""
+    return (
+        metrics.select(
+            pl.col("metric"),
+            pl.col("product_line"),
+            *(_optional_column(metrics, name, pl.String) for name in _OPTIONAL_BREAKDOWNS),
+            pl.col("date"),
+            pl.col("value").cast(pl.Float64),
+        )
+        # A row without a date or a value is no observation of anything.
+        .drop_nulls(["metric", "date", "value"])
+        .join(catalog.select("metric", "aggregation"), on="metric", how="inner")
+        .join(metric_grains(metrics), on="metric", how="inner")
+    )
+
+
+def _series_value() -> pl.Expr:
+    # Within one series the catalog's aggregation applies: flows add up, stocks take the latest, rates average.
+    aggregation = pl.col("aggregation").first()
+    return (
+        pl.when(aggregation == "sum")
+        .then(pl.col("value").sum())
+        .when(aggregation == "last")
+        .then(pl.col("value").sort_by("date").last())
+        .otherwise(pl.col("value").mean())
+    )
+
+
+def _combine_series(value: pl.Expr) -> pl.Expr:
+    # Across series (or product lines) flows and stocks add up; rates are averaged.
+    return pl.when(pl.col("aggregation").first() == "mean").then(value.mean()).otherwise(value.sum())
+
+
+def _roll_up(rows: pl.DataFrame, period_keys: Sequence[str], by: Sequence[str]) -> pl.DataFrame:
+    """Aggregate each series over its period, then combine the series into the ``by`` groups."""
+    return (
+        rows.group_by(*_SERIES, *period_keys)
+        .agg(
+            pl.col("aggregation").first(),
+            _series_value().alias("value"),
+            pl.len().alias("observations"),
+        )
+        .group_by("metric", *by, *period_keys)
+        .agg(
+            _combine_series(pl.col("value")).alias("value"),
+            pl.col("observations").sum().cast(pl.Int64),
+        )
+    )
+
+
+def _applicable_targets(targets: pl.DataFrame, catalog: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """Target rows covering the whole period, one per metric and product line, pro-rated for flows."""
+    period_days = (period.end - period.start).days + 1
+    target_days = (pl.col("period_end") - pl.col("period_start")).dt.total_days() + 1
+    return (
+        targets.select(
+            "metric",
+            _optional_column(targets, "product_line", pl.String),
+            "period_start",
+            "period_end",
+            pl.col("target").cast(pl.Float64),
+        )
+        .filter(
+            pl.col("period_start") <= period.start,
+            pl.col("period_end") >= period.end,
+            pl.col("target").is_not_null(),
+        )
+        .join(catalog.select("metric", "aggregation"), on="metric", how="inner")
+        .with_columns(target_days.alias("target_days"))
+        .with_columns(
+            # A flow's target over a longer span is spread evenly over its days.
+            pl.when(pl.col("aggregation") == "sum")
+            .then(pl.col("target") * period_days / pl.col("target_days"))
+            .otherwise(pl.col("target"))
+            .alias("target"),
+        )
+        # When several targets cover the period, the most specific (shortest, then latest-starting) one wins.
+        .sort("target_days", pl.col("period_start"), descending=[False, True])
+        .unique(subset=["metric", "product_line"], keep="first", maintain_order=True)
+        .select("metric", "product_line", "aggregation", "target")
+    )

@@ -1,0 +1,709 @@
+"""Tests for insights.metrics: roll-ups per period, comparisons, targets, status and the KPI table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from insights.metrics import (
+    compare_periods,
+    delta_pct,
+    kpi_table,
+    metric_trend,
+    metric_values,
+    overview_metrics,
+    period_values,
+    revenue_metric,
+    scope_metrics,
+    target_status,
+    targets_for_period,
+)
+from insights.periods import Period
+from sources.contracts import METRIC_CATALOG, METRICS, TARGETS
+
+CATALOG = pl.DataFrame(
+    {
+        "metric": ["arr", "bookings", "nrr", "churn"],
+        "label": ["ARR", "Bookings", "NRR", "Logo churn"],
+        "unit": ["currency", "currency", "percent", "percent"],
+        "aggregation": ["last", "sum", "mean", "mean"],
+        "higher_is_better": [True, True, True, False],
+        "overview": [2, None, 1, None],
+        "role": ["revenue", None, None, None],
+    },
+    schema_overrides={"overview": pl.Int64},
+)
+
+# arr: weekly (all Mondays), a stock, split by segment in line A; A's SMB series stops on 20 Jan.
+# bookings: daily, a flow. nrr: monthly, a rate, split by segment in line A. churn: one Wednesday (daily).
+_ROWS: list[tuple[str, str, str, float, str | None]] = [
+    ("2025-01-06", "A", "arr", 100.0, "Ent"),
+    ("2025-01-27", "A", "arr", 120.0, "Ent"),
+    ("2025-02-03", "A", "arr", 130.0, "Ent"),
+    ("2025-01-06", "A", "arr", 50.0, "SMB"),
+    ("2025-01-20", "A", "arr", 55.0, "SMB"),
+    ("2025-02-03", "A", "arr", 65.0, "SMB"),
+    ("2025-01-06", "B", "arr", 40.0, None),
+    ("2025-01-27", "B", "arr", 45.0, None),
+    ("2025-02-03", "B", "arr", 50.0, None),
+    ("2025-01-30", "A", "bookings", 10.0, None),
+    ("2025-01-31", "A", "bookings", 5.0, None),
+    ("2025-02-01", "A", "bookings", 7.0, None),
+    ("2025-01-31", "B", "bookings", 3.0, None),
+    ("2025-01-01", "A", "nrr", 1.25, "Ent"),
+    ("2025-02-01", "A", "nrr", 1.75, "Ent"),
+    ("2025-01-01", "A", "nrr", 1.0, "SMB"),
+    ("2025-02-01", "A", "nrr", 1.25, "SMB"),
+    ("2025-01-01", "B", "nrr", 0.75, None),
+    ("2025-02-01", "B", "nrr", 0.75, None),
+    ("2025-01-15", "A", "churn", 2.0, None),
+]
+
+METRICS_FRAME = pl.DataFrame(
+    {
+        "date": [date.fromisoformat(row[0]) for row in _ROWS],
+        "product_line": [row[1] for row in _ROWS],
+        "metric": [row[2] for row in _ROWS],
+        "value": [row[3] for row in _ROWS],
+        "segment": [row[4] for row in _ROWS],
+        "region": [None for _ in _ROWS],
+    },
+    schema=METRICS.schema,
+)
+
+JANUARY = Period(date(2025, 1, 1), date(2025, 1, 31), "month", "Jan 2025")
+FEBRUARY = Period(date(2025, 2, 1), date(2025, 2, 28), "month", "Feb 2025")
+WEEK_OF_27_JAN = Period(date(2025, 1, 27), date(2025, 2, 2), "week", "W05 2025")
+WEEK_OF_3_FEB = Period(date(2025, 2, 3), date(2025, 2, 9), "week", "W06 2025")
+
+VALUE_SCHEMA = {"metric": pl.String, "product_line": pl.String, "period_start": pl.Date, "value": pl.Float64}
+
+
+def _values(rows: list[tuple[str, str | None, date, float, str]], by: str = "product_line") -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={"metric": pl.String, by: pl.String, "period_start": pl.Date, "value": pl.Float64, "grain": pl.String},
+        orient="row",
+    )
+
+
+# --- scope_metrics ----------------------------------------------------------------------------------------------------
+
+
+def test_scope_metrics_lines_and_inclusive_dates() -> None:
+    scoped = scope_metrics(METRICS_FRAME, ["B"], date(2025, 1, 27), date(2025, 2, 3))
+    assert scoped.select("date", "metric", "value").rows() == [
+        (date(2025, 1, 27), "arr", 45.0),
+        (date(2025, 2, 3), "arr", 50.0),
+        (date(2025, 1, 31), "bookings", 3.0),
+        (date(2025, 2, 1), "nrr", 0.75),
+    ]
+
+
+def test_scope_metrics_none_keeps_everything_and_empty_selection_keeps_nothing() -> None:
+    assert_frame_equal(scope_metrics(METRICS_FRAME, None, None, None), METRICS_FRAME)
+    assert_frame_equal(scope_metrics(METRICS_FRAME, [], None, None), METRICS.empty())
+
+
+# --- metric_values ----------------------------------------------------------------------------------------------------
+
+
+def test_metric_values_monthly_by_product_line() -> None:
+    expected = _values(
+        [
+            # last: each segment's latest value in the month, summed (A Jan = 120 Ent + 55 SMB).
+            ("arr", "A", date(2025, 1, 1), 175.0, "week"),
+            ("arr", "A", date(2025, 2, 1), 195.0, "week"),
+            ("arr", "B", date(2025, 1, 1), 45.0, "week"),
+            ("arr", "B", date(2025, 2, 1), 50.0, "week"),
+            ("bookings", "A", date(2025, 1, 1), 15.0, "day"),
+            ("bookings", "A", date(2025, 2, 1), 7.0, "day"),
+            ("bookings", "B", date(2025, 1, 1), 3.0, "day"),
+            ("churn", "A", date(2025, 1, 1), 2.0, "day"),
+            # mean: the segments of A averaged.
+            ("nrr", "A", date(2025, 1, 1), 1.125, "month"),
+            ("nrr", "A", date(2025, 2, 1), 1.5, "month"),
+            ("nrr", "B", date(2025, 1, 1), 0.75, "month"),
+            ("nrr", "B", date(2025, 2, 1), 0.75, "month"),
+        ]
+    )
+    assert_frame_equal(metric_values(METRICS_FRAME, CATALOG, "month"), expected)
+
+
+def test_metric_values_company_total_quarter() -> None:
+    expected = pl.DataFrame(
+        [
+            ("arr", date(2025, 1, 1), 245.0, "week"),  # 130 + 65 + 50 on 3 Feb
+            ("bookings", date(2025, 1, 1), 25.0, "day"),
+            ("churn", date(2025, 1, 1), 2.0, "day"),
+            # mean of the series means 1.5, 1.125, 0.75 (the mean of the two lines' means would be 1.03125)
+            ("nrr", date(2025, 1, 1), 1.125, "month"),
+        ],
+        schema={"metric": pl.String, "period_start": pl.Date, "value": pl.Float64, "grain": pl.String},
+        orient="row",
+    )
+    assert_frame_equal(metric_values(METRICS_FRAME, CATALOG, "quarter", by=()), expected)
+
+
+def test_metric_values_fiscal_quarter_boundary() -> None:
+    # Fiscal year from February: 30–31 Jan close Q4 FY25 (from 1 Nov 2024), 1 Feb opens Q1 FY26.
+    bookings = METRICS_FRAME.filter(pl.col("metric") == "bookings")
+    expected = _values(
+        [
+            ("bookings", "A", date(2024, 11, 1), 15.0, "day"),
+            ("bookings", "A", date(2025, 2, 1), 7.0, "day"),
+            ("bookings", "B", date(2024, 11, 1), 3.0, "day"),
+        ]
+    )
+    assert_frame_equal(metric_values(bookings, CATALOG, "quarter", 2), expected)
+
+
+def test_metric_values_weekly_keeps_monthly_metric_at_its_grain() -> None:
+    frame = METRICS_FRAME.filter(pl.col("metric").is_in(["bookings", "nrr"]))
+    expected = _values(
+        [
+            # 30 Jan – 1 Feb all fall in the week starting Monday 27 Jan.
+            ("bookings", "A", date(2025, 1, 27), 22.0, "day"),
+            ("bookings", "B", date(2025, 1, 27), 3.0, "day"),
+            ("nrr", "A", date(2025, 1, 1), 1.125, "month"),
+            ("nrr", "A", date(2025, 2, 1), 1.5, "month"),
+            ("nrr", "B", date(2025, 1, 1), 0.75, "month"),
+            ("nrr", "B", date(2025, 2, 1), 0.75, "month"),
+        ]
+    )
+    assert_frame_equal(metric_values(frame, CATALOG, "week"), expected)
+
+
+def test_metric_values_by_segment_keeps_null_segment_as_a_group() -> None:
+    arr = METRICS_FRAME.filter(pl.col("metric") == "arr", pl.col("date") <= date(2025, 1, 31))
+    expected = _values(
+        [
+            ("arr", "Ent", date(2025, 1, 1), 120.0, "week"),
+            ("arr", "SMB", date(2025, 1, 1), 55.0, "week"),
+            ("arr", None, date(2025, 1, 1), 45.0, "week"),
+        ],
+        by="segment",
+    )
+    assert_frame_equal(metric_values(arr, CATALOG, "month", by=("segment",)), expected)
+
+
+def test_metric_values_by_line_and_segment() -> None:
+    nrr = METRICS_FRAME.filter(pl.col("metric") == "nrr")
+    expected = pl.DataFrame(
+        [
+            ("nrr", "A", "Ent", date(2025, 1, 1), 1.5, "month"),
+            ("nrr", "A", "SMB", date(2025, 1, 1), 1.125, "month"),
+            ("nrr", "B", None, date(2025, 1, 1), 0.75, "month"),
+        ],
+        schema={
+            "metric": pl.String,
+            "product_line": pl.String,
+            "segment": pl.String,
+            "period_start": pl.Date,
+            "value": pl.Float64,
+            "grain": pl.String,
+        },
+        orient="row",
+    )
+    assert_frame_equal(metric_values(nrr, CATALOG, "year", by=("product_line", "segment")), expected)
+
+
+def test_metric_values_without_optional_columns_drops_unknown_metrics_and_null_values() -> None:
+    frame = pl.DataFrame(
+        {
+            "date": [date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 4), date(2025, 3, 4)],
+            "product_line": ["A", "A", "A", "A"],
+            "metric": ["bookings", "bookings", "bookings_v2", "bookings"],
+            "value": [4.0, None, 9.0, 6.0],
+        },
+        schema={"date": pl.Date, "product_line": pl.String, "metric": pl.String, "value": pl.Float64},
+    )
+    expected = pl.DataFrame(
+        [("bookings", None, date(2025, 3, 1), 10.0, "day")],
+        schema={
+            "metric": pl.String,
+            "region": pl.String,
+            "period_start": pl.Date,
+            "value": pl.Float64,
+            "grain": pl.String,
+        },
+        orient="row",
+    )
+    assert_frame_equal(metric_values(frame, CATALOG, "month", by=("region",)), expected)
+
+
+def test_metric_values_empty() -> None:
+    expected = pl.DataFrame(schema={**VALUE_SCHEMA, "grain": pl.String})
+    assert_frame_equal(metric_values(METRICS.empty(), CATALOG, "month"), expected)
+    assert_frame_equal(metric_values(METRICS_FRAME, METRIC_CATALOG.empty(), "month"), expected)
+
+
+# --- period_values ----------------------------------------------------------------------------------------------------
+
+
+def test_period_values_month() -> None:
+    expected = pl.DataFrame(
+        [
+            ("arr", "A", 175.0, 4),
+            ("arr", "B", 45.0, 2),
+            ("bookings", "A", 15.0, 2),
+            ("bookings", "B", 3.0, 1),
+            ("churn", "A", 2.0, 1),
+            ("nrr", "A", 1.125, 2),
+            ("nrr", "B", 0.75, 1),
+        ],
+        schema={"metric": pl.String, "product_line": pl.String, "value": pl.Float64, "observations": pl.Int64},
+        orient="row",
+    )
+    assert_frame_equal(period_values(METRICS_FRAME, CATALOG, JANUARY), expected)
+
+
+def test_period_values_week_uses_the_month_of_its_first_day_for_monthly_metrics() -> None:
+    expected = pl.DataFrame(
+        [
+            ("arr", 165.0, 2),  # 27 Jan: Ent 120 + B 45; SMB has no row that week
+            ("bookings", 25.0, 4),
+            ("nrr", 1.0, 3),  # January: mean of 1.25, 1.0, 0.75
+        ],
+        schema={"metric": pl.String, "value": pl.Float64, "observations": pl.Int64},
+        orient="row",
+    )
+    assert_frame_equal(period_values(METRICS_FRAME, CATALOG, WEEK_OF_27_JAN, by=()), expected)
+
+
+def test_period_values_next_week_moves_to_february() -> None:
+    expected = pl.DataFrame(
+        [("arr", 245.0, 3), ("nrr", 1.25, 3)],
+        schema={"metric": pl.String, "value": pl.Float64, "observations": pl.Int64},
+        orient="row",
+    )
+    assert_frame_equal(period_values(METRICS_FRAME, CATALOG, WEEK_OF_3_FEB, by=()), expected)
+
+
+def test_period_values_no_rows_in_period() -> None:
+    empty_period = Period(date(2024, 1, 1), date(2024, 12, 31), "year", "FY24")
+    expected = pl.DataFrame(
+        schema={"metric": pl.String, "product_line": pl.String, "value": pl.Float64, "observations": pl.Int64}
+    )
+    assert_frame_equal(period_values(METRICS_FRAME, CATALOG, empty_period), expected)
+    assert_frame_equal(period_values(METRICS.empty(), CATALOG, JANUARY), expected)
+
+
+# --- delta_pct and compare_periods -----------------------------------------------------------------------------------
+
+
+def test_delta_pct() -> None:
+    frame = pl.DataFrame(
+        {"value": [110.0, 5.0, -2.0, None, 3.0, 0.0], "previous": [100.0, 0.0, -4.0, 2.0, None, 0.0]},
+    )
+    result = frame.select(delta_pct(pl.col("value"), pl.col("previous")).alias("delta_pct"))
+    assert result["delta_pct"].to_list() == pytest.approx([0.1, None, 0.5, None, None, None], nan_ok=False)
+
+
+def test_compare_periods_full_join() -> None:
+    current = pl.DataFrame(
+        {"metric": ["a", "b", "c", "e"], "value": [10.0, 3.0, 5.0, -2.0], "observations": [1, 1, 1, 1]}
+    )
+    previous = pl.DataFrame({"metric": ["d", "b", "a", "e"], "value": [4.0, 0.0, 8.0, -4.0]})
+    expected = pl.DataFrame(
+        [
+            ("a", 10.0, 8.0, 2.0, 0.25),
+            ("b", 3.0, 0.0, 3.0, None),
+            ("c", 5.0, None, None, None),
+            ("d", None, 4.0, None, None),
+            ("e", -2.0, -4.0, 2.0, 0.5),
+        ],
+        schema={
+            "metric": pl.String,
+            "value": pl.Float64,
+            "previous": pl.Float64,
+            "delta": pl.Float64,
+            "delta_pct": pl.Float64,
+        },
+        orient="row",
+    )
+    assert_frame_equal(compare_periods(current, previous, ["metric"]), expected)
+
+
+def test_compare_periods_matches_null_keys() -> None:
+    current = pl.DataFrame({"metric": ["arr", "arr"], "segment": ["Ent", None], "value": [12.0, 6.0]})
+    previous = pl.DataFrame({"metric": ["arr", "arr"], "segment": [None, "Ent"], "value": [4.0, 10.0]})
+    expected = pl.DataFrame(
+        {
+            "metric": ["arr", "arr"],
+            "segment": ["Ent", None],
+            "value": [12.0, 6.0],
+            "previous": [10.0, 4.0],
+            "delta": [2.0, 2.0],
+            "delta_pct": [0.2, 0.5],
+        }
+    )
+    assert_frame_equal(compare_periods(current, previous, ["metric", "segment"]), expected)
+
+
+def test_compare_periods_empty() -> None:
+    empty = pl.DataFrame(schema={"metric": pl.String, "value": pl.Float64})
+    expected = pl.DataFrame(
+        schema={
+            "metric": pl.String,
+            "value": pl.Float64,
+            "previous": pl.Float64,
+            "delta": pl.Float64,
+            "delta_pct": pl.Float64,
+        }
+    )
+    assert_frame_equal(compare_periods(empty, empty, ["metric"]), expected)
+
+
+# --- targets_for_period ---------------------------------------------------------------------------------------------
+
+
+def _targets(rows: list[tuple[str, str | None, date, date, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "metric": pl.String,
+            "product_line": pl.String,
+            "period_start": pl.Date,
+            "period_end": pl.Date,
+            "target": pl.Float64,
+        },
+        orient="row",
+    ).select(list(TARGETS.schema))
+
+
+Q1 = (date(2025, 1, 1), date(2025, 3, 31))  # 90 days
+YEAR_2025 = (date(2025, 1, 1), date(2025, 12, 31))  # 365 days
+
+TARGETS_FRAME = _targets(
+    [
+        ("arr", None, *Q1, 250.0),
+        ("arr", "A", *Q1, 190.0),
+        ("arr", "B", *Q1, 55.0),
+        ("bookings", "A", *Q1, 900.0),
+        ("bookings", "A", *YEAR_2025, 7300.0),
+        ("bookings", "B", *Q1, 90.0),
+        ("nrr", None, date(2025, 2, 1), date(2025, 2, 28), 1.25),
+        ("nrr", "A", *Q1, 1.25),
+        ("nrr", "B", *Q1, 1.0),
+        ("churn", None, *Q1, 1.5),
+        ("unknown", None, *Q1, 1.0),
+    ]
+)
+
+COMPANY_TARGET_SCHEMA = {"metric": pl.String, "target": pl.Float64}
+LINE_TARGET_SCHEMA = {"metric": pl.String, "product_line": pl.String, "target": pl.Float64}
+
+
+def test_targets_by_product_line_pro_rates_flows_only() -> None:
+    expected = pl.DataFrame(
+        [
+            ("arr", "A", 190.0),
+            ("arr", "B", 55.0),
+            # 900 over Q1's 90 days → 31 January days; the yearly 7300 is less specific than the quarter's.
+            ("bookings", "A", 310.0),
+            ("bookings", "B", 31.0),
+            ("nrr", "A", 1.25),
+            ("nrr", "B", 1.0),
+        ],
+        schema=LINE_TARGET_SCHEMA,
+        orient="row",
+    )
+    assert_frame_equal(targets_for_period(TARGETS_FRAME, CATALOG, JANUARY, None, ["A", "B"], True), expected)
+
+
+def test_targets_by_product_line_only_selected_lines() -> None:
+    result = targets_for_period(TARGETS_FRAME, CATALOG, FEBRUARY, ["B"], ["A", "B"], True)
+    expected = pl.DataFrame(
+        [("arr", "B", 55.0), ("bookings", "B", 28.0), ("nrr", "B", 1.0)], schema=LINE_TARGET_SCHEMA, orient="row"
+    )
+    assert_frame_equal(result, expected)
+
+
+def test_company_targets_use_company_rows_when_all_lines_selected() -> None:
+    expected = pl.DataFrame(
+        [
+            ("arr", 250.0),  # the company row, not 190 + 55
+            ("bookings", 308.0),  # no company row: A 280 + B 28 for February's 28 days
+            ("churn", 1.5),
+            ("nrr", 1.25),  # the company row covering February
+        ],
+        schema=COMPANY_TARGET_SCHEMA,
+        orient="row",
+    )
+    result = targets_for_period(TARGETS_FRAME, CATALOG, FEBRUARY, ["B", "A"], ["A", "B"], False)
+    assert_frame_equal(result, expected)
+
+
+def test_company_targets_combine_selected_lines_for_a_subset() -> None:
+    # Only A and B have line targets; with A and C selected the company rows no longer apply.
+    expected = pl.DataFrame(
+        [("arr", 190.0), ("bookings", 310.0), ("nrr", 1.25)],
+        schema=COMPANY_TARGET_SCHEMA,
+        orient="row",
+    )
+    result = targets_for_period(TARGETS_FRAME, CATALOG, JANUARY, ["A", "C"], ["A", "B", "C"], False)
+    assert_frame_equal(result, expected)
+
+
+def test_company_targets_mean_for_rates_when_no_company_row() -> None:
+    # In January there is no company nrr row (it covers February only): lines 1.25 and 1.0 average to 1.125.
+    result = targets_for_period(TARGETS_FRAME, CATALOG, JANUARY, None, ["A", "B"], False)
+    expected = pl.DataFrame(
+        [("arr", 250.0), ("bookings", 341.0), ("churn", 1.5), ("nrr", 1.125)],
+        schema=COMPANY_TARGET_SCHEMA,
+        orient="row",
+    )
+    assert_frame_equal(result, expected)
+
+
+def test_targets_must_cover_the_whole_period() -> None:
+    quarter = Period(date(2025, 1, 1), date(2025, 3, 31), "quarter", "Q1 FY25")
+    result = targets_for_period(TARGETS_FRAME, CATALOG, quarter, None, ["A", "B"], False)
+    # The February nrr row does not cover the quarter; A's quarterly bookings target beats its yearly one.
+    expected = pl.DataFrame(
+        [("arr", 250.0), ("bookings", 990.0), ("churn", 1.5), ("nrr", 1.125)],
+        schema=COMPANY_TARGET_SCHEMA,
+        orient="row",
+    )
+    assert_frame_equal(result, expected)
+    # Only the yearly target covers April: 7300 × 30 / 365.
+    april = Period(date(2025, 4, 1), date(2025, 4, 30), "month", "Apr 2025")
+    april_targets = targets_for_period(TARGETS_FRAME, CATALOG, april, None, ["A", "B"], False)
+    assert_frame_equal(april_targets, pl.DataFrame({"metric": ["bookings"], "target": [600.0]}))
+    next_year = Period(date(2026, 1, 1), date(2026, 1, 31), "month", "Jan 2026")
+    empty = targets_for_period(TARGETS_FRAME, CATALOG, next_year, None, ["A", "B"], False)
+    assert_frame_equal(empty, pl.DataFrame(schema=COMPANY_TARGET_SCHEMA))
+
+
+def test_targets_without_product_line_column_are_company_targets() -> None:
+    targets = TARGETS_FRAME.filter(pl.col("product_line").is_null()).drop("product_line")
+    company = targets_for_period(targets, CATALOG, FEBRUARY, None, ["A", "B"], False)
+    expected = pl.DataFrame([("arr", 250.0), ("churn", 1.5), ("nrr", 1.25)], schema=COMPANY_TARGET_SCHEMA, orient="row")
+    assert_frame_equal(company, expected)
+    by_line = targets_for_period(targets, CATALOG, FEBRUARY, None, ["A", "B"], True)
+    assert_frame_equal(by_line, pl.DataFrame(schema=LINE_TARGET_SCHEMA))
+
+
+def test_targets_empty() -> None:
+    company = targets_for_period(TARGETS.empty(), CATALOG, JANUARY, None, ["A"], False)
+    assert_frame_equal(company, pl.DataFrame(schema=COMPANY_TARGET_SCHEMA))
+    by_line = targets_for_period(TARGETS.empty(), CATALOG, JANUARY, None, ["A"], True)
+    assert_frame_equal(by_line, pl.DataFrame(schema=LINE_TARGET_SCHEMA))
+
+
+# --- target_status ----------------------------------------------------------------------------------------------------
+
+
+def test_target_status_both_directions() -> None:
+    values = pl.DataFrame(
+        [
+            ("arr", "A", 165.0),
+            ("arr", "B", 160.0),
+            ("arr", None, 150.0),
+            ("churn", "A", 1.0),
+            ("churn", "B", 2.0),
+            ("nrr", "A", None),
+            ("nrr", "B", 0.8),
+        ],
+        schema={"metric": pl.String, "product_line": pl.String, "value": pl.Float64},
+        orient="row",
+    )
+    targets = pl.DataFrame(
+        [
+            ("arr", "A", 160.0),
+            ("arr", "B", 160.0),
+            ("arr", None, 200.0),
+            ("churn", "A", 1.5),
+            ("churn", "B", 1.5),
+            ("nrr", "A", 1.0),
+        ],
+        schema=LINE_TARGET_SCHEMA,
+        orient="row",
+    )
+    expected = values.with_columns(
+        pl.Series("target", [160.0, 160.0, 200.0, 1.5, 1.5, 1.0, None]),
+        pl.Series("target_gap", [5.0, 0.0, -50.0, -0.5, 0.5, None, None]),
+        pl.Series("target_gap_pct", [0.03125, 0.0, -0.25, -1 / 3, 1 / 3, None, None]),
+        pl.Series("status", ["met", "met", "missed", "met", "missed", None, None], dtype=pl.String),
+    )
+    assert_frame_equal(target_status(values, targets, CATALOG, ["metric", "product_line"]), expected)
+
+
+def test_target_status_empty() -> None:
+    values = pl.DataFrame(schema={"metric": pl.String, "value": pl.Float64})
+    expected = pl.DataFrame(
+        schema={
+            "metric": pl.String,
+            "value": pl.Float64,
+            "target": pl.Float64,
+            "target_gap": pl.Float64,
+            "target_gap_pct": pl.Float64,
+            "status": pl.String,
+        }
+    )
+    result = target_status(values, pl.DataFrame(schema=COMPANY_TARGET_SCHEMA), CATALOG, ["metric"])
+    assert_frame_equal(result, expected)
+
+
+# --- kpi_table --------------------------------------------------------------------------------------------------------
+
+KPI_SCHEMA = {
+    "metric": pl.String,
+    "label": pl.String,
+    "unit": pl.String,
+    "higher_is_better": pl.Boolean,
+    "value": pl.Float64,
+    "previous": pl.Float64,
+    "delta": pl.Float64,
+    "delta_pct": pl.Float64,
+    "improved": pl.Boolean,
+    "target": pl.Float64,
+    "target_gap": pl.Float64,
+    "target_gap_pct": pl.Float64,
+    "status": pl.String,
+    "overview": pl.Int64,
+}
+
+
+def test_kpi_table_company_view() -> None:
+    expected = pl.DataFrame(
+        [
+            # Overview positions first (nrr 1, arr 2), then the catalog's order.
+            ("nrr", "NRR", "percent", True, 1.25, 1.0, 0.25, 0.25, True, 1.25, 0.0, 0.0, "met", 1),
+            ("arr", "ARR", "currency", True, 245.0, 220.0, 25.0, 25 / 220, True, 250.0, -5.0, -0.02, "missed", 2),
+            (
+                "bookings",
+                "Bookings",
+                "currency",
+                True,
+                7.0,
+                18.0,
+                -11.0,
+                -11 / 18,
+                False,
+                308.0,
+                -301.0,
+                -301 / 308,
+                "missed",
+                None,
+            ),
+            ("churn", "Logo churn", "percent", False, None, 2.0, None, None, None, 1.5, None, None, None, None),
+        ],
+        schema=KPI_SCHEMA,
+        orient="row",
+    )
+    result = kpi_table(METRICS_FRAME, CATALOG, TARGETS_FRAME, FEBRUARY, JANUARY, None, ["A", "B"])
+    assert_frame_equal(result, expected)
+
+
+def test_kpi_table_one_line_uses_its_targets() -> None:
+    expected = pl.DataFrame(
+        [
+            ("nrr", "NRR", "percent", True, 0.75, 0.75, 0.0, 0.0, None, 1.0, -0.25, -0.25, "missed", 1),
+            ("arr", "ARR", "currency", True, 50.0, 45.0, 5.0, 5 / 45, True, 55.0, -5.0, -5 / 55, "missed", 2),
+            ("bookings", "Bookings", "currency", True, None, 3.0, None, None, None, 28.0, None, None, None, None),
+        ],
+        schema=KPI_SCHEMA,
+        orient="row",
+    )
+    result = kpi_table(METRICS_FRAME, CATALOG, TARGETS_FRAME, FEBRUARY, JANUARY, ["B"], ["A", "B"])
+    assert_frame_equal(result, expected)
+
+
+def test_kpi_table_lower_is_better_improves_when_it_falls() -> None:
+    churn = pl.DataFrame(
+        {
+            "date": [date(2025, 1, 15), date(2025, 2, 12)],
+            "product_line": ["A", "A"],
+            "metric": ["churn", "churn"],
+            "value": [2.0, 1.0],
+        },
+        schema={"date": pl.Date, "product_line": pl.String, "metric": pl.String, "value": pl.Float64},
+    )
+    catalog = CATALOG.drop("overview", "role")
+    expected = pl.DataFrame(
+        [("churn", "Logo churn", "percent", False, 1.0, 2.0, -1.0, -0.5, True, 1.5, -0.5, -1 / 3, "met", None)],
+        schema=KPI_SCHEMA,
+        orient="row",
+    )
+    assert_frame_equal(kpi_table(churn, catalog, TARGETS_FRAME, FEBRUARY, JANUARY, None, ["A"]), expected)
+
+
+def test_kpi_table_empty() -> None:
+    result = kpi_table(METRICS.empty(), CATALOG, TARGETS.empty(), FEBRUARY, JANUARY, None, [])
+    assert_frame_equal(result, pl.DataFrame(schema=KPI_SCHEMA))
+
+
+# --- metric_trend -----------------------------------------------------------------------------------------------------
+
+
+def test_metric_trend_in_scope() -> None:
+    result = metric_trend(METRICS_FRAME, CATALOG, "arr", "month", 1, ["A"], date(2025, 1, 1), date(2025, 1, 31))
+    expected = pl.DataFrame(
+        {"product_line": ["A"], "period_start": [date(2025, 1, 1)], "value": [175.0]},
+        schema={"product_line": pl.String, "period_start": pl.Date, "value": pl.Float64},
+    )
+    assert_frame_equal(result, expected)
+
+
+def test_metric_trend_rounds_to_four_decimals() -> None:
+    frame = pl.DataFrame(
+        {
+            "date": [date(2025, 1, 1), date(2025, 1, 2), date(2025, 1, 3)],
+            "product_line": ["A", "A", "A"],
+            "metric": ["churn", "churn", "churn"],
+            "value": [0.1, 0.2, 0.2],
+        },
+        schema={"date": pl.Date, "product_line": pl.String, "metric": pl.String, "value": pl.Float64},
+    )
+    result = metric_trend(frame, CATALOG, "churn", "quarter", 1, None, None, None, by=())
+    expected = pl.DataFrame({"period_start": [date(2025, 1, 1)], "value": [0.1667]})
+    assert_frame_equal(result, expected, check_exact=True)
+
+
+def test_metric_trend_unknown_metric_is_empty() -> None:
+    result = metric_trend(METRICS_FRAME, CATALOG, "nps", "month", 1, None, None, None)
+    expected = pl.DataFrame(schema={"product_line": pl.String, "period_start": pl.Date, "value": pl.Float64})
+    assert_frame_equal(result, expected)
+
+
+# --- overview_metrics and revenue_metric ------------------------------------------------------------------------------
+
+
+def test_overview_metrics_in_position_order() -> None:
+    assert overview_metrics(CATALOG) == (["nrr", "arr"], False)
+
+
+def test_overview_metrics_ties_keep_catalog_order() -> None:
+    catalog = CATALOG.with_columns(pl.Series("overview", [None, 1, 1, None], dtype=pl.Int64))
+    assert overview_metrics(catalog) == (["bookings", "nrr"], False)
+
+
+def test_overview_metrics_fall_back_to_first_three() -> None:
+    assert overview_metrics(CATALOG.drop("overview")) == (["arr", "bookings", "nrr"], True)
+    no_positions = CATALOG.with_columns(pl.lit(None, dtype=pl.Int64).alias("overview"))
+    assert overview_metrics(no_positions) == (["arr", "bookings", "nrr"], True)
+    assert overview_metrics(CATALOG.head(1).drop("overview")) == (["arr"], True)
+    assert overview_metrics(METRIC_CATALOG.empty()) == ([], True)
+
+
+def test_revenue_metric_from_role() -> None:
+    assert revenue_metric(CATALOG) == ("arr", False)
+
+
+def test_revenue_metric_falls_back() -> None:
+    catalog = pl.DataFrame(
+        {
+            "metric": ["nps", "bookings", "mrr", "arr"],
+            "unit": ["score", "currency", "currency", "currency"],
+            "aggregation": ["mean", "sum", "last", "last"],
+        }
+    )
+    assert revenue_metric(catalog) == ("mrr", True)
+    assert revenue_metric(catalog.with_columns(pl.lit(None, dtype=pl.String).alias("role"))) == ("mrr", True)
+    assert revenue_metric(catalog.head(2)) == ("nps", True)
+    assert revenue_metric(METRIC_CATALOG.empty()) == (None, True)
