@@ -1,0 +1,135 @@
+"""The view every page shows: product lines, date range, granularity, and the selected and comparison periods."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+from babel.dates import format_date
+
+from insights.periods import (
+    Comparison,
+    Granularity,
+    Period,
+    comparison_period,
+    data_coverage_end,
+    default_date_range,
+    latest_complete_period,
+)
+
+GRANULARITIES: tuple[Granularity, ...] = ("week", "month", "quarter", "year")
+COMPARISONS: dict[Comparison, str] = {"previous": "previous period", "year_ago": "same period last year"}
+DEFAULT_GRANULARITY: Granularity = "quarter"
+DEFAULT_COMPARISON: Comparison = "previous"
+
+
+@dataclass(frozen=True)
+class View:
+    """What the user looks at; every page computes its numbers for this view."""
+
+    product_lines: tuple[str, ...]
+    all_product_lines: tuple[str, ...]
+    start: date
+    end: date
+    granularity: Granularity
+    comparison_mode: Comparison
+    period: Period | None
+    comparison: Period | None
+    data_end: date | None
+    fiscal_year_start_month: int = 1
+
+    @property
+    def all_selected(self) -> bool:
+        """True when every product line is in view."""
+        return set(self.all_product_lines) <= set(self.product_lines)
+
+    @property
+    def lines_filter(self) -> tuple[str, ...] | None:
+        """The product lines to filter on, or None when all are selected (no filter needed)."""
+        return None if self.all_selected else self.product_lines
+
+    def summary(self, locale: str = "en_US") -> str:
+        """One line for the page header: 'Q3 FY26 vs Q2 FY26 · 5 product lines · data to 31 Oct 2026'."""
+        parts = []
+        if self.period is not None and self.comparison is not None:
+            parts.append(f"{self.period.label} vs {self.comparison.label}")
+        else:
+            parts.append(f"no complete {self.granularity} in the range")
+        count = len(self.product_lines)
+        if self.all_selected:
+            parts.append(f"all {count} product lines")
+        elif count <= 3:
+            parts.append(", ".join(self.product_lines))
+        else:
+            parts.append(f"{count} of {len(self.all_product_lines)} product lines")
+        parts.append(f"{_day(self.start, locale)} – {_day(self.end, locale)}")
+        if self.data_end is not None:
+            parts.append(f"data to {_day(self.data_end, locale)}")
+        return " · ".join(parts)
+
+
+def _day(day: date, locale: str) -> str:
+    return format_date(day, "d MMM y", locale=locale)
+
+
+def product_lines(datasets: Mapping[str, pl.DataFrame]) -> tuple[str, ...]:
+    """Every product line that appears in the business, customer or process data, sorted."""
+    found: set[str] = set()
+    for name in ("metrics", "feedback", "teams", "adoption"):
+        frame = datasets.get(name)
+        if frame is not None and "product_line" in frame.columns:
+            found.update(value for value in frame.get_column("product_line").unique().to_list() if value is not None)
+    return tuple(sorted(found))
+
+
+def data_end(datasets: Mapping[str, pl.DataFrame]) -> date | None:
+    """The last day the data covers: metrics by their grain (a month's value covers the month), other data by date."""
+    ends: list[date] = []
+    metrics = datasets.get("metrics")
+    if metrics is not None and metrics.height:
+        covered = data_coverage_end(metrics)
+        if covered is not None:
+            ends.append(covered)
+    for name in ("feedback", "adoption"):
+        frame = datasets.get(name)
+        if frame is not None and frame.height:
+            latest = frame.get_column("date").max()
+            if isinstance(latest, date):
+                ends.append(latest)
+    return max(ends) if ends else None
+
+
+def resolve_view(
+    datasets: Mapping[str, pl.DataFrame],
+    selected_lines: Sequence[str],
+    date_range: tuple[date, date] | None,
+    granularity: Granularity,
+    comparison_mode: Comparison,
+    fiscal_year_start_month: int = 1,
+    today: date | None = None,
+) -> View:
+    """The view for the chosen filters; no lines chosen means all, no range means the last 12 months of the data."""
+    all_lines = product_lines(datasets)
+    chosen = tuple(line for line in all_lines if line in set(selected_lines)) or all_lines
+    end_of_data = data_end(datasets)
+    anchor = end_of_data or today or date.today()  # noqa: DTZ011 - only when there is no data at all
+    default_start, default_end = default_date_range(anchor)
+    start, end = date_range if date_range is not None else (default_start, default_end)
+    if start > end:
+        start, end = end, start
+    period = latest_complete_period(start, end, end_of_data or end, granularity, fiscal_year_start_month)
+    comparison = comparison_period(period, comparison_mode, fiscal_year_start_month) if period is not None else None
+    return View(
+        product_lines=chosen,
+        all_product_lines=all_lines,
+        start=start,
+        end=end,
+        granularity=granularity,
+        comparison_mode=comparison_mode,
+        period=period,
+        comparison=comparison,
+        data_end=end_of_data,
+        fiscal_year_start_month=fiscal_year_start_month,
+    )

@@ -1,0 +1,1 @@
+"""The bundled sample datasets of a fictional company and the script that generates them."""

@@ -1,0 +1,75 @@
+"""The view: product lines, default range relative to the data, the selected and comparison periods, the summary."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from insights.scope import data_end, product_lines, resolve_view
+from sources.contracts import CONTRACTS
+
+
+def datasets() -> dict[str, pl.DataFrame]:
+    frames = {name: contract.empty() for name, contract in CONTRACTS.items()}
+    frames["metrics"] = pl.DataFrame(
+        {
+            "date": [date(2025, 1, 1), date(2026, 9, 1), date(2026, 9, 1)],
+            "product_line": ["Beacon", "Atlas", "Beacon"],
+            "metric": ["arr", "arr", "arr"],
+            "value": [1.0, 2.0, 3.0],
+            "segment": [None, None, None],
+            "region": [None, None, None],
+        },
+        schema=CONTRACTS["metrics"].schema,
+    )
+    frames["teams"] = pl.DataFrame(
+        {"team": ["Core"], "product_line": ["Cirrus"], "pm": [None], "active_from": [None], "active_to": [None]},
+        schema=CONTRACTS["teams"].schema,
+    )
+    return frames
+
+
+def test_product_lines_and_data_end() -> None:
+    frames = datasets()
+    assert product_lines(frames) == ("Atlas", "Beacon", "Cirrus")
+    assert data_end(frames) == date(2026, 9, 30)  # a monthly value of 1 Sep covers the month
+    assert data_end({name: contract.empty() for name, contract in CONTRACTS.items()}) is None
+
+
+def test_default_view_is_the_last_twelve_months_and_the_latest_complete_quarter() -> None:
+    view = resolve_view(datasets(), [], None, "quarter", "previous")
+    assert (view.start, view.end) == (date(2025, 10, 1), date(2026, 9, 30))
+    assert view.product_lines == ("Atlas", "Beacon", "Cirrus")
+    assert view.all_selected
+    assert view.lines_filter is None
+    assert view.period is not None
+    assert view.comparison is not None
+    assert (view.period.label, view.comparison.label) == ("Q3 FY26", "Q2 FY26")
+    assert view.summary() == (
+        "Q3 FY26 vs Q2 FY26 · all 3 product lines · 1 Oct 2025 – 30 Sep 2026 · data to 30 Sep 2026"
+    )
+
+
+def test_chosen_lines_range_and_year_ago_comparison() -> None:
+    view = resolve_view(datasets(), ["Beacon", "Nope"], (date(2026, 8, 31), date(2026, 1, 1)), "month", "year_ago")
+    assert view.product_lines == ("Beacon",)
+    assert view.lines_filter == ("Beacon",)
+    assert (view.start, view.end) == (date(2026, 1, 1), date(2026, 8, 31))
+    assert view.period is not None
+    assert view.comparison is not None
+    assert (view.period.label, view.comparison.label) == ("Aug 2026", "Aug 2025")
+    assert view.summary().startswith("Aug 2026 vs Aug 2025 · Beacon · ")
+
+
+def test_a_range_with_no_complete_period_says_so() -> None:
+    view = resolve_view(datasets(), [], (date(2026, 9, 10), date(2026, 9, 20)), "quarter", "previous")
+    assert view.period is None
+    assert view.comparison is None
+    assert view.summary().startswith("no complete quarter in the range · all 3 product lines")
+
+
+def test_fiscal_year_start_moves_the_quarters() -> None:
+    view = resolve_view(datasets(), [], None, "quarter", "previous", fiscal_year_start_month=2)
+    assert view.period is not None
+    assert (view.period.start, view.period.end, view.period.label) == (date(2026, 5, 1), date(2026, 7, 31), "Q2 FY27")
