@@ -354,6 +354,8 @@ def _applicable_targets(targets: pl.DataFrame, catalog: pl.DataFrame, period: Pe
             pl.col("target").is_not_null(),
         )
         .join(catalog.select("metric", "aggregation"), on="metric", how="inner")
+        # A stock's target (ARR at quarter end) says where it should be when its period ends, not in the months before.
+        .filter((pl.col("aggregation") != "last") | (pl.col("period_end") == period.end))
         .with_columns(target_days.alias("target_days"))
         .with_columns(
             # A flow's target over a longer span is spread evenly over its days.

@@ -399,10 +399,9 @@ LINE_TARGET_SCHEMA = {"metric": pl.String, "product_line": pl.String, "target": 
 
 
 def test_targets_by_product_line_pro_rates_flows_only() -> None:
+    # arr's Q1 targets (a stock) say where it should be on 31 Mar, so they don't apply in January.
     expected = pl.DataFrame(
         [
-            ("arr", "A", 190.0),
-            ("arr", "B", 55.0),
             # 900 over Q1's 90 days → 31 January days; the yearly 7300 is less specific than the quarter's.
             ("bookings", "A", 310.0),
             ("bookings", "B", 31.0),
@@ -417,19 +416,17 @@ def test_targets_by_product_line_pro_rates_flows_only() -> None:
 
 def test_targets_by_product_line_only_selected_lines() -> None:
     result = targets_for_period(TARGETS_FRAME, CATALOG, FEBRUARY, ["B"], ["A", "B"], True)
-    expected = pl.DataFrame(
-        [("arr", "B", 55.0), ("bookings", "B", 28.0), ("nrr", "B", 1.0)], schema=LINE_TARGET_SCHEMA, orient="row"
-    )
+    expected = pl.DataFrame([("bookings", "B", 28.0), ("nrr", "B", 1.0)], schema=LINE_TARGET_SCHEMA, orient="row")
     assert_frame_equal(result, expected)
 
 
 def test_company_targets_use_company_rows_when_all_lines_selected() -> None:
     expected = pl.DataFrame(
         [
-            ("arr", 250.0),  # the company row, not 190 + 55
+            # No arr: its Q1 targets apply only to a period ending on 31 Mar.
             ("bookings", 308.0),  # no company row: A 280 + B 28 for February's 28 days
             ("churn", 1.5),
-            ("nrr", 1.25),  # the company row covering February
+            ("nrr", 1.25),  # the company row covering February, not the lines' mean 1.125
         ],
         schema=COMPANY_TARGET_SCHEMA,
         orient="row",
@@ -440,8 +437,9 @@ def test_company_targets_use_company_rows_when_all_lines_selected() -> None:
 
 def test_company_targets_combine_selected_lines_for_a_subset() -> None:
     # Only A and B have line targets; with A and C selected the company rows no longer apply.
+    # A's arr target (Q1, a stock) does not apply in January.
     expected = pl.DataFrame(
-        [("arr", 190.0), ("bookings", 310.0), ("nrr", 1.25)],
+        [("bookings", 310.0), ("nrr", 1.25)],
         schema=COMPANY_TARGET_SCHEMA,
         orient="row",
     )
@@ -453,7 +451,7 @@ def test_company_targets_mean_for_rates_when_no_company_row() -> None:
     # In January there is no company nrr row (it covers February only): lines 1.25 and 1.0 average to 1.125.
     result = targets_for_period(TARGETS_FRAME, CATALOG, JANUARY, None, ["A", "B"], False)
     expected = pl.DataFrame(
-        [("arr", 250.0), ("bookings", 341.0), ("churn", 1.5), ("nrr", 1.125)],
+        [("bookings", 341.0), ("churn", 1.5), ("nrr", 1.125)],
         schema=COMPANY_TARGET_SCHEMA,
         orient="row",
     )
@@ -479,10 +477,42 @@ def test_targets_must_cover_the_whole_period() -> None:
     assert_frame_equal(empty, pl.DataFrame(schema=COMPANY_TARGET_SCHEMA))
 
 
+def test_stock_targets_do_not_apply_to_a_month_inside_their_period() -> None:
+    # February lies inside Q1 but does not end on 31 Mar: arr's Q1 targets say nothing about it, while the
+    # bookings targets (flows) are pro-rated to its 28 days and the nrr targets (rates) apply as they are.
+    by_line = targets_for_period(TARGETS_FRAME, CATALOG, FEBRUARY, None, ["A", "B"], True)
+    expected_by_line = pl.DataFrame(
+        [
+            ("bookings", "A", 280.0),  # 900 × 28 / 90
+            ("bookings", "B", 28.0),  # 90 × 28 / 90
+            ("nrr", "A", 1.25),
+            ("nrr", "B", 1.0),
+        ],
+        schema=LINE_TARGET_SCHEMA,
+        orient="row",
+    )
+    assert_frame_equal(by_line, expected_by_line)
+    company = targets_for_period(TARGETS_FRAME, CATALOG, FEBRUARY, None, ["A", "B"], False)
+    expected_company = pl.DataFrame(
+        [("bookings", 308.0), ("churn", 1.5), ("nrr", 1.25)], schema=COMPANY_TARGET_SCHEMA, orient="row"
+    )
+    assert_frame_equal(company, expected_company)
+    # March ends on 31 Mar, so the company arr row applies to it; bookings is 900 × 31 / 90 + 90 × 31 / 90.
+    march = Period(date(2025, 3, 1), date(2025, 3, 31), "month", "Mar 2025")
+    march_company = targets_for_period(TARGETS_FRAME, CATALOG, march, None, ["A", "B"], False)
+    expected_march = pl.DataFrame(
+        [("arr", 250.0), ("bookings", 341.0), ("churn", 1.5), ("nrr", 1.125)],
+        schema=COMPANY_TARGET_SCHEMA,
+        orient="row",
+    )
+    assert_frame_equal(march_company, expected_march)
+
+
 def test_targets_without_product_line_column_are_company_targets() -> None:
     targets = TARGETS_FRAME.filter(pl.col("product_line").is_null()).drop("product_line")
     company = targets_for_period(targets, CATALOG, FEBRUARY, None, ["A", "B"], False)
-    expected = pl.DataFrame([("arr", 250.0), ("churn", 1.5), ("nrr", 1.25)], schema=COMPANY_TARGET_SCHEMA, orient="row")
+    # The company arr row covers Q1 but February does not end on 31 Mar.
+    expected = pl.DataFrame([("churn", 1.5), ("nrr", 1.25)], schema=COMPANY_TARGET_SCHEMA, orient="row")
     assert_frame_equal(company, expected)
     by_line = targets_for_period(targets, CATALOG, FEBRUARY, None, ["A", "B"], True)
     assert_frame_equal(by_line, pl.DataFrame(schema=LINE_TARGET_SCHEMA))
@@ -574,7 +604,8 @@ def test_kpi_table_company_view() -> None:
         [
             # Overview positions first (nrr 1, arr 2), then the catalog's order.
             ("nrr", "NRR", "percent", True, 1.25, 1.0, 0.25, 0.25, True, 1.25, 0.0, 0.0, "met", 1),
-            ("arr", "ARR", "currency", True, 245.0, 220.0, 25.0, 25 / 220, True, 250.0, -5.0, -0.02, "missed", 2),
+            # arr's Q1 target does not apply to February: no target, gap or status.
+            ("arr", "ARR", "currency", True, 245.0, 220.0, 25.0, 25 / 220, True, None, None, None, None, 2),
             (
                 "bookings",
                 "Bookings",
@@ -604,7 +635,7 @@ def test_kpi_table_one_line_uses_its_targets() -> None:
     expected = pl.DataFrame(
         [
             ("nrr", "NRR", "percent", True, 0.75, 0.75, 0.0, 0.0, None, 1.0, -0.25, -0.25, "missed", 1),
-            ("arr", "ARR", "currency", True, 50.0, 45.0, 5.0, 5 / 45, True, 55.0, -5.0, -5 / 55, "missed", 2),
+            ("arr", "ARR", "currency", True, 50.0, 45.0, 5.0, 5 / 45, True, None, None, None, None, 2),
             ("bookings", "Bookings", "currency", True, None, 3.0, None, None, None, 28.0, None, None, None, None),
         ],
         schema=KPI_SCHEMA,
@@ -612,6 +643,92 @@ def test_kpi_table_one_line_uses_its_targets() -> None:
     )
     result = kpi_table(METRICS_FRAME, CATALOG, TARGETS_FRAME, FEBRUARY, JANUARY, ["B"], ["A", "B"])
     assert_frame_equal(result, expected)
+
+
+def test_kpi_table_quarter_ending_on_the_stock_target_end() -> None:
+    quarter = Period(date(2025, 1, 1), date(2025, 3, 31), "quarter", "Q1 2025")
+    previous_quarter = Period(date(2024, 10, 1), date(2024, 12, 31), "quarter", "Q4 2024")
+    # The quarter ends on 31 Mar, the end of arr's Q1 targets: they apply, each line's and the company's.
+    by_line = targets_for_period(TARGETS_FRAME, CATALOG, quarter, None, ["A", "B"], True)
+    expected_by_line = pl.DataFrame(
+        [
+            ("arr", "A", 190.0),
+            ("arr", "B", 55.0),
+            ("bookings", "A", 900.0),  # the quarter's own target, whole; not the yearly 7300 × 90 / 365
+            ("bookings", "B", 90.0),
+            ("nrr", "A", 1.25),
+            ("nrr", "B", 1.0),
+        ],
+        schema=LINE_TARGET_SCHEMA,
+        orient="row",
+    )
+    assert_frame_equal(by_line, expected_by_line)
+    company_targets = targets_for_period(TARGETS_FRAME, CATALOG, quarter, None, ["A", "B"], False)
+    assert_frame_equal(
+        company_targets.filter(pl.col("metric") == "arr"), pl.DataFrame({"metric": ["arr"], "target": [250.0]})
+    )
+
+    # Company: arr 130 + 65 + 50 on 3 Feb = 245 misses the company row's 250 (not 190 + 55 = 245, which it would meet).
+    # nrr: the series means 1.5, 1.125 and 0.75 average to 1.125, meeting the lines' mean target (1.25 + 1.0) / 2.
+    # bookings 10 + 5 + 7 + 3 = 25 against 900 + 90; churn 2.0 against 1.5, where lower is better.
+    # Q4 2024 has no rows: no previous value, change or direction.
+    expected_company = pl.DataFrame(
+        [
+            ("nrr", "NRR", "percent", True, 1.125, None, None, None, None, 1.125, 0.0, 0.0, "met", 1),
+            ("arr", "ARR", "currency", True, 245.0, None, None, None, None, 250.0, -5.0, -0.02, "missed", 2),
+            (
+                "bookings",
+                "Bookings",
+                "currency",
+                True,
+                25.0,
+                None,
+                None,
+                None,
+                None,
+                990.0,
+                -965.0,
+                -965 / 990,
+                "missed",
+                None,
+            ),
+            ("churn", "Logo churn", "percent", False, 2.0, None, None, None, None, 1.5, 0.5, 1 / 3, "missed", None),
+        ],
+        schema=KPI_SCHEMA,
+        orient="row",
+    )
+    company = kpi_table(METRICS_FRAME, CATALOG, TARGETS_FRAME, quarter, previous_quarter, None, ["A", "B"])
+    assert_frame_equal(company, expected_company)
+
+    # Line A alone: arr 130 + 65 = 195 meets its 190; nrr (1.5 + 1.125) / 2 = 1.3125 meets its 1.25;
+    # bookings 10 + 5 + 7 = 22 misses its 900; churn has only a company target, which no longer applies.
+    expected_line_a = pl.DataFrame(
+        [
+            ("nrr", "NRR", "percent", True, 1.3125, None, None, None, None, 1.25, 0.0625, 0.05, "met", 1),
+            ("arr", "ARR", "currency", True, 195.0, None, None, None, None, 190.0, 5.0, 5 / 190, "met", 2),
+            (
+                "bookings",
+                "Bookings",
+                "currency",
+                True,
+                22.0,
+                None,
+                None,
+                None,
+                None,
+                900.0,
+                -878.0,
+                -878 / 900,
+                "missed",
+                None,
+            ),
+            ("churn", "Logo churn", "percent", False, 2.0, None, None, None, None, None, None, None, None, None),
+        ],
+        schema=KPI_SCHEMA,
+        orient="row",
+    )
+    line_a = kpi_table(METRICS_FRAME, CATALOG, TARGETS_FRAME, quarter, previous_quarter, ["A"], ["A", "B"])
+    assert_frame_equal(line_a, expected_line_a)
 
 
 def test_kpi_table_lower_is_better_improves_when_it_falls() -> None:
