@@ -13,6 +13,7 @@ from insights.periods import Granularity, Period, metric_grains, period_start
 _SERIES = ("metric", "product_line", "segment", "region")
 _OPTIONAL_BREAKDOWNS = ("segment", "region")
 _OVERVIEW_FALLBACK_COUNT = 3
+_ADDITIVE_UNITS = ("currency", "count")
 
 
 def scope_metrics(
@@ -297,7 +298,7 @@ def _rollup_rows(metrics: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
         )
         # A row without a date or a value is no observation of anything.
         .drop_nulls(["metric", "date", "value"])
-        .join(catalog.select("metric", "aggregation"), on="metric", how="inner")
+        .join(catalog.select("metric", "aggregation", "unit"), on="metric", how="inner")
         .join(metric_grains(metrics), on="metric", how="inner")
     )
 
@@ -315,8 +316,10 @@ def _series_value() -> pl.Expr:
 
 
 def _combine_series(value: pl.Expr) -> pl.Expr:
-    # Across series (or product lines) flows and stocks add up; rates are averaged.
-    return pl.when(pl.col("aggregation").first() == "mean").then(value.mean()).otherwise(value.sum())
+    # Across series (or product lines) flows and stocks of money and counts add up; rates, percents, ratios and scores
+    # are averaged (five lines' NRR of 107 % is not a company NRR of 535 %).
+    additive = (pl.col("aggregation").first() != "mean") & pl.col("unit").first().is_in(_ADDITIVE_UNITS)
+    return pl.when(additive).then(value.sum()).otherwise(value.mean())
 
 
 def _roll_up(rows: pl.DataFrame, period_keys: Sequence[str], by: Sequence[str]) -> pl.DataFrame:
@@ -325,6 +328,7 @@ def _roll_up(rows: pl.DataFrame, period_keys: Sequence[str], by: Sequence[str]) 
         rows.group_by(*_SERIES, *period_keys)
         .agg(
             pl.col("aggregation").first(),
+            pl.col("unit").first(),
             _series_value().alias("value"),
             pl.len().alias("observations"),
         )
@@ -353,7 +357,7 @@ def _applicable_targets(targets: pl.DataFrame, catalog: pl.DataFrame, period: Pe
             pl.col("period_end") >= period.end,
             pl.col("target").is_not_null(),
         )
-        .join(catalog.select("metric", "aggregation"), on="metric", how="inner")
+        .join(catalog.select("metric", "aggregation", "unit"), on="metric", how="inner")
         # A stock's target (ARR at quarter end) says where it should be when its period ends, not in the months before.
         .filter((pl.col("aggregation") != "last") | (pl.col("period_end") == period.end))
         .with_columns(target_days.alias("target_days"))
@@ -367,5 +371,5 @@ def _applicable_targets(targets: pl.DataFrame, catalog: pl.DataFrame, period: Pe
         # When several targets cover the period, the most specific (shortest, then latest-starting) one wins.
         .sort("target_days", pl.col("period_start"), descending=[False, True])
         .unique(subset=["metric", "product_line"], keep="first", maintain_order=True)
-        .select("metric", "product_line", "aggregation", "target")
+        .select("metric", "product_line", "aggregation", "unit", "target")
     )

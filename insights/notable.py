@@ -345,7 +345,9 @@ def _movers(
     changes = metric_changes(metrics, catalog, context.period, context.comparison, thresholds).filter(
         pl.col("metric").is_in([*watched, *([revenue] if revenue else [])])
         & pl.col("moved")
-        & ~((pl.col("metric") == revenue) & pl.col("product_line").is_in(list(skip_revenue_of)))
+        & ~(
+            (pl.col("metric") == pl.lit(revenue, dtype=pl.String)) & pl.col("product_line").is_in(list(skip_revenue_of))
+        )
     )
     records = []
     for row in changes.iter_rows(named=True):

@@ -824,3 +824,29 @@ def test_revenue_metric_falls_back() -> None:
     assert revenue_metric(catalog.with_columns(pl.lit(None, dtype=pl.String).alias("role"))) == ("mrr", True)
     assert revenue_metric(catalog.head(2)) == ("nps", True)
     assert revenue_metric(METRIC_CATALOG.empty()) == (None, True)
+
+
+def test_percent_stocks_are_averaged_across_lines_not_added() -> None:
+    catalog = pl.DataFrame(
+        {
+            "metric": ["nrr_trailing", "accounts"],
+            "label": ["NRR", "Accounts"],
+            "unit": ["percent", "count"],
+            "aggregation": ["last", "last"],
+            "higher_is_better": [True, True],
+        }
+    )
+    metrics = pl.DataFrame(
+        [
+            (date(2025, 1, 1), "A", "nrr_trailing", 100.0, None, None),
+            (date(2025, 2, 1), "A", "nrr_trailing", 110.0, None, None),  # A's last in Q1: 110
+            (date(2025, 3, 1), "B", "nrr_trailing", 120.0, None, None),  # B's last in Q1: 120
+            (date(2025, 3, 1), "A", "accounts", 10.0, None, None),
+            (date(2025, 3, 1), "B", "accounts", 5.0, None, None),
+        ],
+        schema=METRICS_FRAME.schema,
+        orient="row",
+    )
+    quarter = Period(date(2025, 1, 1), date(2025, 3, 31), "quarter", "Q1 FY25")
+    result = period_values(metrics, catalog, quarter, by=())
+    assert result.select("metric", "value").rows() == [("accounts", 15.0), ("nrr_trailing", 115.0)]

@@ -183,3 +183,10 @@ def test_target_misses_roll_outs_and_lapses_on_hand_built_data() -> None:
         "Discovery: adopted by 100% of teams in Q3 FY26, up from 50% after its roll-out on 1 Apr 2026.",
         "T2 (A) has lapsed on OKR: last on 15 Jun 2026, 107 days before 30 Sep 2026 (expected every 14 days).",
     ]
+
+
+def test_no_data_at_all_gives_no_changes_and_no_warnings(recwarn: pytest.WarningsRecorder) -> None:
+    found = notable_changes(frames(), NotableContext(Q3, Q2, None, ()))
+    assert found.height == 0
+    assert found.columns == ["kind", "product_line", "subject", "score", "sentence", "page"]
+    assert [str(warning.message) for warning in recwarn] == []
