@@ -1,0 +1,333 @@
+"""Business Data & Insights: one metric at a time — what it means, where it stands, how each product line moves."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import streamlit as st
+from streamlit.elements.metric import DeltaColor
+
+from insights.business import (
+    breakdown,
+    change_text,
+    exact_text,
+    group_of,
+    line_changes,
+    metric_definition,
+    metric_groups,
+    metric_kpi,
+    metric_labels,
+    metric_named,
+    partial_periods,
+    period_table,
+    total_vs_target,
+    whole_period_values,
+)
+from insights.formatting import format_delta, format_value
+from insights.metrics import revenue_metric
+from insights.scope import View
+from ui.business_figures import (
+    axis_title,
+    breakdown_figure,
+    metric_delta,
+    period_table_columns,
+    total_vs_target_figure,
+    trend_by_line_figure,
+)
+from ui.charts import line_colors
+from ui.components import (
+    delta_color,
+    download_csv,
+    empty_state,
+    number_format,
+    page_header,
+    source_problems,
+)
+from ui.data import bundle, settings
+from ui.filters import current_view
+
+SOURCES = ("metrics", "metric_catalog", "targets")
+# URL keys of the picker; they must not clash with the global filters' (lines, range, granularity, vs).
+GROUP_KEY, METRIC_KEY = "metric_group", "metric"
+ROLL_UP = {
+    "sum": "the sum of its values (a flow)",
+    "last": "its last value (a stock)",
+    "mean": "the mean of its values (a rate)",
+}
+BREAKDOWNS = {"segment": "segment", "region": "region"}
+
+
+def _scope_name(view: View) -> str:
+    if view.all_selected:
+        return "company"
+    if len(view.product_lines) <= 2:
+        return " + ".join(view.product_lines)
+    return f"{len(view.product_lines)} product lines"
+
+
+current = settings()
+data = bundle(current)
+view = current_view()
+numbers = number_format(current)
+page_header("Business Data & Insights", view, data, SOURCES, current)
+source_problems(data, SOURCES)
+
+metrics, catalog, targets = data.frame("metrics"), data.frame("metric_catalog"), data.frame("targets")
+if catalog.height == 0:
+    empty_state("There is no metric catalog to pick a metric from: the Data page says why.")
+    st.stop()
+
+# --- the metric picker: a group, then a metric in it; both kept in the URL -------------------------------------------
+groups = metric_groups(catalog)
+groups_by_key = {group.key: group for group in groups}
+labels = metric_labels(catalog)
+revenue, _ = revenue_metric(catalog)
+# A bound selectbox keeps the option's label in the URL; a shared link naming a metric opens the group holding it.
+linked_metric = metric_named(labels, st.query_params.get(METRIC_KEY))
+default_group = group_of(groups, linked_metric) or group_of(groups, revenue) or groups[0].key
+picker_group, picker_metric = st.columns([3, 2], vertical_alignment="bottom")
+with picker_group:
+    chosen_group = st.segmented_control(
+        "Metric group",
+        options=list(groups_by_key),
+        format_func=lambda key: groups_by_key[key].label,
+        default=default_group,
+        key=GROUP_KEY,
+        bind="query-params",
+        required=True,
+    )
+group = groups_by_key[chosen_group or default_group]
+with picker_metric:
+    metric = st.selectbox(
+        "Metric",
+        options=group.metrics,
+        index=group.metrics.index(revenue) if revenue in group.metrics else 0,
+        format_func=lambda metric_id: labels.get(metric_id, metric_id),
+        key=METRIC_KEY,
+        bind="query-params",
+    )
+definition = metric_definition(catalog, metrics, metric or group.metrics[0], view.granularity)
+if definition is None:
+    empty_state("Pick a metric from the catalog.")
+    st.stop()
+label, unit = definition.label, definition.unit
+period, comparison = view.period, view.comparison
+colors = line_colors(view.all_product_lines)
+
+kpi = (
+    metric_kpi(
+        metrics, catalog, targets, definition.metric, period, comparison, view.lines_filter, view.all_product_lines
+    )
+    if period is not None and comparison is not None
+    else None
+)
+kpi_row = kpi.row(0, named=True) if kpi is not None and kpi.height else None
+totals = total_vs_target(
+    metrics,
+    catalog,
+    targets,
+    definition.metric,
+    view.granularity,
+    view.fiscal_year_start_month,
+    view.lines_filter,
+    view.all_product_lines,
+    view.start,
+    view.end,
+)
+
+# --- what the metric is ----------------------------------------------------------------------------------------------
+st.subheader(label, anchor=False)
+if definition.question:
+    st.markdown(f"_{definition.question}_")
+with st.container(border=True):
+    if definition.description:
+        st.markdown(definition.description)
+    direction = (
+        "no direction"
+        if definition.higher_is_better is None
+        else "higher is better"
+        if definition.higher_is_better
+        else "lower is better"
+    )
+    target_value = kpi_row["target"] if kpi_row else None
+    facts = {
+        "Owner": definition.owner or "–",
+        "Unit": unit,
+        "A period's value": ROLL_UP.get(definition.aggregation, definition.aggregation),
+        "Direction": direction,
+        "Grain of the data": definition.grain or "no data",
+        f"Target {period.label if period else ''}": format_value(target_value, unit, numbers)
+        if target_value is not None
+        else "none set",
+    }
+    for column, (name, value) in zip(st.columns(len(facts)), facts.items(), strict=True):
+        column.caption(name)
+        column.markdown(value)
+    if definition.shown_at_own_grain:
+        st.caption(
+            f":material/info: {label} is recorded by {definition.grain}, which is coarser than the {view.granularity} "
+            f"granularity chosen: it is shown by {definition.grain}, and a {view.granularity} shows the "
+            f"{definition.grain} its first day falls in."
+        )
+
+# --- KPI row ---------------------------------------------------------------------------------------------------------
+if period is None or comparison is None:
+    empty_state(
+        f"No complete {view.granularity} lies inside the date range and the data: widen the range or pick a finer "
+        "granularity to see the KPIs and breakdowns."
+    )
+elif kpi_row is None:
+    empty_state(f"No {label} data for the {_scope_name(view)} in {period.label}.")
+else:
+    vs = f"vs {comparison.label}"
+    # ui.components.delta_color returns one of st.metric's colours, typed as a plain str.
+    colour = cast(DeltaColor, delta_color(definition.higher_is_better))
+    company, target_card, best_card, worst_card = st.columns(4)
+    company.metric(
+        f"{label} · {period.label}",
+        format_value(kpi_row["value"], unit, numbers),
+        metric_delta(change_text(unit, kpi_row["delta"], kpi_row["delta_pct"], numbers)),
+        delta_color=colour,
+        delta_description=vs,
+        help=f"Exact: {exact_text(kpi_row['value'], unit, numbers)}; "
+        f"{comparison.label}: {exact_text(kpi_row['previous'], unit, numbers)}",
+        chart_data=whole_period_values(totals),
+        border=True,
+        height="stretch",
+    )
+    if kpi_row["target"] is None:
+        target_card.metric(
+            f"Target · {period.label}",
+            "–",
+            help=f"No target in the targets data covers {period.label} for {label}.",
+            border=True,
+            height="stretch",
+        )
+    else:
+        on_target = kpi_row["status"] == "met"
+        target_card.metric(
+            f"Target · {period.label}",
+            format_value(kpi_row["target"], unit, numbers),
+            metric_delta(format_delta(kpi_row["target_gap"], unit, numbers)),
+            delta_color=colour,
+            delta_description="✓ on target" if on_target else "✗ off target",
+            help=f"Exact target: {exact_text(kpi_row['target'], unit, numbers)}; the change is the value's gap to it.",
+            border=True,
+            height="stretch",
+        )
+    ranked = line_changes(metrics, catalog, definition.metric, period, comparison, view.lines_filter)
+    for card, heading, position in ((best_card, "Best change", 0), (worst_card, "Worst change", -1)):
+        if ranked.height < 2:
+            card.metric(
+                f"{heading} · {period.label}",
+                "–",
+                help="Select two or more product lines with data in both periods to rank them.",
+                border=True,
+                height="stretch",
+            )
+            continue
+        line = ranked.row(position, named=True)
+        card.metric(
+            f"{heading} · {period.label}",
+            line["product_line"],
+            metric_delta(change_text(unit, line["delta"], line["delta_pct"], numbers)),
+            delta_color=colour,
+            delta_description=vs,
+            help=f"{line['product_line']}: {exact_text(line['value'], unit, numbers)} in "
+            f"{period.label}, {exact_text(line['previous'], unit, numbers)} in {comparison.label}.",
+            border=True,
+            height="stretch",
+        )
+
+# --- main chart: the metric by product line over the range -----------------------------------------------------------
+table = period_table(
+    metrics,
+    catalog,
+    definition.metric,
+    view.granularity,
+    view.fiscal_year_start_month,
+    view.lines_filter,
+    view.start,
+    view.end,
+)
+if table.height == 0:
+    empty_state(f"No {label} data for the selected product lines in the date range: widen the range or the lines.")
+    st.stop()
+
+y_title = axis_title(label, unit, current.currency)
+subtitle = f"{label} by product line, {view.granularity} by {view.granularity}"
+single_line = len(view.product_lines) == 1
+has_target = totals.get_column("target").drop_nulls().len() > 0
+trend = trend_by_line_figure(
+    table,
+    title=definition.question or f"{label} by product line",
+    subtitle=subtitle,
+    unit=unit,
+    y_title=y_title,
+    colors=colors,
+    target=totals if single_line else None,
+)
+if has_target and not single_line:
+    main_column, target_column = st.columns([3, 2])
+    main_column.plotly_chart(trend, width="stretch", key="business_trend")
+    who = "Company" if view.all_selected else "Selected lines"
+    status = (
+        f": {'on' if kpi_row['status'] == 'met' else 'off'} target in {period.label}"
+        if kpi_row is not None and kpi_row["status"] is not None and period is not None
+        else " against target"
+    )
+    target_column.plotly_chart(
+        total_vs_target_figure(totals, title=f"{who}{status}", name=who, unit=unit, y_title=y_title),
+        width="stretch",
+        key="business_total_vs_target",
+    )
+else:
+    st.plotly_chart(trend, width="stretch", key="business_trend")
+partial = partial_periods(table)
+if partial:
+    st.caption(
+        f"Hollow markers: {', '.join(partial)} lie only partly inside the date range or the data, so their values "
+        "cover part of the period."
+    )
+
+# --- breakdowns ------------------------------------------------------------------------------------------------------
+if period is not None and comparison is not None:
+    st.subheader(f"Breakdowns · {period.label}", anchor=False)
+    breakdowns = {
+        by: breakdown(metrics, catalog, definition.metric, by, period, comparison, view.lines_filter)
+        for by in BREAKDOWNS
+    }
+    shown = [by for by, parts in breakdowns.items() if parts.height]
+    missing = [BREAKDOWNS[by] for by in BREAKDOWNS if by not in shown]
+    for column, by in zip(st.columns(len(BREAKDOWNS)), shown, strict=False):
+        parts = breakdowns[by]
+        leader = str(parts.get_column(by).first())
+        column.plotly_chart(
+            breakdown_figure(
+                parts,
+                by=by,
+                title=f"{label} by {BREAKDOWNS[by]}: {leader} is largest in {period.label}",
+                unit=unit,
+                value_title=f"{y_title} · in brackets: change vs {comparison.label}",
+                number_format=numbers,
+            ),
+            width="stretch",
+            key=f"business_breakdown_{by}",
+        )
+    if missing:
+        st.caption(f"{label} is not broken down by {' or '.join(missing)} in the data.")
+
+# --- the table behind it ---------------------------------------------------------------------------------------------
+st.subheader("The numbers behind the chart", anchor=False)
+st.dataframe(
+    table,
+    column_config=period_table_columns(label, unit, current.currency),
+    hide_index=True,
+    width="stretch",
+)
+download_csv(
+    table,
+    f"{definition.metric}_by_product_line_{view.granularity}_{view.start}_{view.end}.csv",
+    label="Download CSV",
+    key="business_table_csv",
+)

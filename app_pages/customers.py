@@ -1,0 +1,396 @@
+"""Customer & Market Insights: NPS, feedback volume and sentiment, themes, and the verbatims behind them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from insights.customer_views import (
+    complete_periods,
+    customer_pulse,
+    customer_pulse_by_period,
+    partial_periods,
+    ranked_themes,
+    sentiment_shares,
+)
+from insights.customers import (
+    feedback_volume,
+    nps,
+    nps_by_period,
+    nps_change,
+    scope_feedback,
+    theme_ranking,
+    theme_trend,
+    verbatims,
+)
+from insights.formatting import NumberFormat, format_count, format_delta, format_value
+from insights.scope import View
+from sources.settings import Settings
+from ui.charts import line_colors
+from ui.components import download_csv, empty_state, number_format, page_header, source_problems
+from ui.customers_figures import (
+    comma_list,
+    day_text,
+    delta_style,
+    mix_figure,
+    nps_mix_figure,
+    nps_trend_figure,
+    partial_periods_note,
+    sentiment_by_line_figure,
+    sparkline,
+    theme_bars_figure,
+    theme_trend_figure,
+)
+from ui.data import bundle, settings
+from ui.filters import current_view
+
+SOURCES = ("feedback",)
+RANKED_THEMES = 10
+TREND_THEMES = 5
+# The words first after date and line: reading them is what the table is for.
+VERBATIM_COLUMNS = (
+    "date",
+    "product_line",
+    "text",
+    "theme",
+    "sentiment",
+    "nps_score",
+    "channel",
+    "account",
+    "account_arr",
+)
+
+
+def render_kpis(feedback: pl.DataFrame, view: View, current: Settings, formats: NumberFormat) -> None:
+    """NPS, responses, volume, negative share and the ARR behind negative feedback: the period vs its comparison."""
+    if view.period is None or view.comparison is None:
+        empty_state(
+            f"No complete {view.granularity} in the date range, so there is no period to report on: "
+            "widen the range or pick a finer granularity."
+        )
+        return
+    lines, minimum = view.lines_filter, current.nps_min_responses
+    in_period = scope_feedback(feedback, lines, view.period.start, view.period.end)
+    in_comparison = scope_feedback(feedback, lines, view.comparison.start, view.comparison.end)
+    now = customer_pulse(in_period, min_responses=minimum).row(0, named=True)
+    before = customer_pulse(in_comparison, min_responses=minimum).row(0, named=True)
+    change = nps_change(nps(in_period, min_responses=minimum), nps(in_comparison, min_responses=minimum), on=())
+    nps_delta = change.get_column("delta").item()
+    significant = bool(change.get_column("significant").item())
+    window = complete_periods(
+        view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
+    )
+    history = customer_pulse_by_period(
+        scope_feedback(feedback, lines, window[0].start if window else view.period.start, view.period.end),
+        view.granularity,
+        view.fiscal_year_start_month,
+        minimum,
+    )
+    against = f"vs {view.comparison.label}"
+
+    def delta_of(column: str) -> float | None:
+        current_value, previous_value = now[column], before[column]
+        if current_value is None or previous_value is None:
+            return None
+        return float(current_value - previous_value)
+
+    nps_card, responses_card, volume_card, negative_card, arr_card = st.columns(5)
+    with nps_card:
+        color, arrow = delta_style(nps_delta, higher_is_better=True)
+        low = bool(now["low_confidence"])
+        st.metric(
+            f"NPS · n={format_count(now['responses'], formats)}" + (" · low confidence" if low else ""),
+            format_value(now["nps"], "score", formats),
+            format_delta(nps_delta, "score", formats) if nps_delta is not None else None,
+            delta_color=color,
+            delta_arrow=arrow,
+            # Whether the change is beyond chance is in the help: the card is too narrow to say it.
+            delta_description=against,
+            icon=":material/warning:" if low else None,
+            border=True,
+            help=_nps_help(now, before, (view.period.label, view.comparison.label), significant, minimum),
+            chart_data=sparkline(history.get_column("nps").to_list()),
+        )
+    with responses_card:
+        delta = delta_of("responses")
+        color, arrow = delta_style(delta, higher_is_better=None)
+        st.metric(
+            "NPS responses",
+            format_count(now["responses"], formats),
+            format_delta(delta, "count", formats) if delta is not None else None,
+            delta_color=color,
+            delta_arrow=arrow,
+            delta_description=against,
+            border=True,
+            help=f"Feedback rows with a 0–10 score in {view.period.label}, any channel: {now['responses']:,} "
+            f"({view.comparison.label}: {before['responses']:,}).",
+            chart_data=sparkline(history.get_column("responses").to_list()),
+        )
+    with volume_card:
+        delta = delta_of("feedback")
+        color, arrow = delta_style(delta, higher_is_better=None)
+        st.metric(
+            "Feedback volume",
+            format_count(now["feedback"], formats),
+            format_delta(delta, "count", formats) if delta is not None else None,
+            delta_color=color,
+            delta_arrow=arrow,
+            delta_description=against,
+            border=True,
+            help=f"Pieces of feedback in {view.period.label}, every channel: {now['feedback']:,} "
+            f"({view.comparison.label}: {before['feedback']:,}).",
+            chart_data=sparkline(history.get_column("feedback").to_list()),
+        )
+    with negative_card:
+        share_delta = delta_of("negative_share")
+        delta = share_delta * 100 if share_delta is not None else None
+        color, arrow = delta_style(delta, higher_is_better=False)
+        share = now["negative_share"]
+        st.metric(
+            "Negative share",
+            format_value(share * 100 if share is not None else None, "percent", formats),
+            format_delta(delta, "percent", formats) if delta is not None else None,
+            delta_color=color,
+            delta_arrow=arrow,
+            delta_description=against,
+            border=True,
+            help=f"{now['negative']:,} negative pieces of feedback in {view.period.label}, of those with a sentiment"
+            + (f": {share:.2%}." if share is not None else "."),
+            chart_data=sparkline(history.get_column("negative_share").to_list()),
+        )
+    with arr_card:
+        delta = delta_of("negative_arr")
+        color, arrow = delta_style(delta, higher_is_better=False)
+        st.metric(
+            "ARR behind negatives",
+            format_value(now["negative_arr"], "currency", formats),
+            format_delta(delta, "currency", formats) if delta is not None else None,
+            delta_color=color,
+            delta_arrow=arrow,
+            delta_description=against,
+            border=True,
+            help=f"{format_value(now['negative_arr'], 'currency', formats, compact=False)} across "
+            f"{now['negative_accounts']:,} accounts with negative feedback in {view.period.label}, each counted once "
+            "at the ARR on its latest feedback in the period.",
+            chart_data=sparkline(history.get_column("negative_arr").to_list()),
+        )
+
+
+def _nps_help(
+    now: dict[str, Any], before: dict[str, Any], labels: tuple[str, str], significant: bool, minimum: int
+) -> str:
+    """The exact NPS behind the card: the mix, the comparison, whether the change is more than noise."""
+    period_label, comparison_label = labels
+    exact = f"{now['nps']:.2f}" if now["nps"] is not None else "no score"
+    previous = f"{before['nps']:.2f}" if before["nps"] is not None else "no score"
+    noise = "beyond the 95 % noise band" if significant else "within the 95 % noise band: it may be chance"
+    confidence = f"\n\nFewer than {minimum} responses: low confidence." if now["low_confidence"] else ""
+    return (
+        f"NPS {exact} in {period_label} from {now['responses']:,} scored responses: {now['promoters']:,} "
+        f"promoters, {now['passives']:,} passives, {now['detractors']:,} detractors."
+        f"\n\n{comparison_label}: {previous} (n={before['responses']:,}).\n\nThe change is {noise}.{confidence}"
+    )
+
+
+def render_nps(feedback: pl.DataFrame, view: View, current: Settings) -> None:
+    """NPS per product line over the range, and the promoter/passive/detractor split of the selected lines."""
+    by_line = nps_by_period(
+        feedback, view.granularity, view.fiscal_year_start_month, min_responses=current.nps_min_responses
+    )
+    if by_line.height == 0:
+        empty_state("No scored feedback (0–10) in the range for these product lines, so there is no NPS to show.")
+        return
+    trend_column, mix_column = st.columns([3, 2])
+    with trend_column:
+        st.plotly_chart(
+            nps_trend_figure(
+                by_line,
+                colors=line_colors(view.all_product_lines),
+                granularity=view.granularity,
+                fiscal_year_start_month=view.fiscal_year_start_month,
+                min_responses=current.nps_min_responses,
+            ),
+            width="stretch",
+            key="nps_trend",
+        )
+    with mix_column:
+        overall = nps_by_period(
+            feedback, view.granularity, view.fiscal_year_start_month, by=(), min_responses=current.nps_min_responses
+        )
+        st.plotly_chart(
+            nps_mix_figure(overall, granularity=view.granularity, fiscal_year_start_month=view.fiscal_year_start_month),
+            width="stretch",
+            key="nps_mix",
+        )
+
+
+def render_themes(feedback: pl.DataFrame, view: View, formats: NumberFormat) -> None:
+    """Themes ranked by volume and by the ARR behind them, then the top themes' mentions over time."""
+    ranking = theme_ranking(feedback)
+    by_volume = ranked_themes(ranking, "volume", RANKED_THEMES)
+    by_arr = ranked_themes(ranking, "arr", RANKED_THEMES)
+    volume_column, arr_column = st.columns(2)
+    with volume_column:
+        top = by_volume.row(0, named=True)
+        st.plotly_chart(
+            theme_bars_figure(
+                by_volume,
+                value="mentions",
+                unit="count",
+                title=f"Raised most: {top['theme']} ({format_count(top['mentions'], formats)} mentions)",
+                value_title="Mentions in the range",
+                number_format=formats,
+            ),
+            width="stretch",
+            key="themes_by_volume",
+        )
+    with arr_column:
+        top = by_arr.row(0, named=True)
+        st.plotly_chart(
+            theme_bars_figure(
+                by_arr,
+                value="arr",
+                unit="currency",
+                title=f"Most ARR behind it: {top['theme']} ({format_value(top['arr'], 'currency', formats)})",
+                value_title=f"ARR of the accounts raising it ({formats.currency})",
+                number_format=formats,
+            ),
+            width="stretch",
+            key="themes_by_arr",
+        )
+    st.caption(
+        "Each account counts once per theme, at the ARR on its latest feedback in the range. "
+        "Hover a bar for its mentions, accounts and negative share."
+    )
+    top_themes = ranked_themes(ranking, "volume", TREND_THEMES).get_column("theme").to_list()
+    trend = theme_trend(feedback, view.granularity, view.fiscal_year_start_month, themes=top_themes)
+    partial = partial_periods(
+        view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
+    )
+    st.plotly_chart(
+        theme_trend_figure(
+            trend,
+            themes=top_themes,
+            granularity=view.granularity,
+            fiscal_year_start_month=view.fiscal_year_start_month,
+            partial=partial,
+        ),
+        width="stretch",
+        key="theme_trend",
+    )
+    note = partial_periods_note(partial, "its mentions are not comparable")
+    if note:
+        st.caption(note)
+
+
+def render_mix(feedback: pl.DataFrame, view: View, formats: NumberFormat) -> None:
+    """Where feedback comes from, what kind it is, and how each product line's sentiment splits."""
+    channel_column, category_column, sentiment_column = st.columns(3)
+    with channel_column:
+        channels = feedback_volume(feedback, ("channel",))
+        st.plotly_chart(
+            mix_figure(
+                channels,
+                category="channel",
+                title=f"Where it comes from: {channels.item(0, 'channel')} leads",
+                number_format=formats,
+            ),
+            width="stretch",
+            key="channel_mix",
+        )
+    with category_column:
+        categories = feedback_volume(feedback, ("category",))
+        st.plotly_chart(
+            mix_figure(
+                categories,
+                category="category",
+                title=f"What kind: mostly {categories.item(0, 'category') or 'untyped'}",
+                number_format=formats,
+            ),
+            width="stretch",
+            key="category_mix",
+        )
+    with sentiment_column:
+        st.plotly_chart(
+            sentiment_by_line_figure(
+                sentiment_shares(feedback, ("product_line",)), colors=line_colors(view.all_product_lines)
+            ),
+            width="stretch",
+            key="sentiment_by_line",
+        )
+
+
+def render_verbatims(feedback: pl.DataFrame, view: View, current: Settings) -> None:
+    """The feedback itself, newest first, searchable, with a download of exactly the rows shown."""
+    search = st.text_input(
+        "Search the verbatims",
+        key="verbatim_search",
+        placeholder="a word in the text, a theme or an account, e.g. retries",
+        icon=":material/search:",
+    )
+    shown = verbatims(feedback, search).select(VERBATIM_COLUMNS)
+    st.caption(
+        f"{shown.height:,} pieces of feedback"
+        + (f" matching “{search.strip()}”" if search and search.strip() else "")
+        + f", {day_text(view.start, current.locale)} – {day_text(view.end, current.locale)}, newest first."
+    )
+    if shown.height == 0:
+        empty_state("No feedback matches the search in this range: try another word.")
+        return
+    st.dataframe(
+        shown,
+        width="stretch",
+        hide_index=True,
+        key="verbatims",
+        column_config={
+            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+            "product_line": st.column_config.TextColumn("Product line"),
+            "channel": st.column_config.TextColumn("Channel"),
+            "account": st.column_config.TextColumn("Account"),
+            "account_arr": st.column_config.NumberColumn(f"Account ARR ({current.currency})", format="%,.0f"),
+            "nps_score": st.column_config.NumberColumn("Score", format="%d", help="NPS score 0–10, when given."),
+            "sentiment": st.column_config.TextColumn("Sentiment"),
+            "theme": st.column_config.TextColumn("Theme"),
+            "text": st.column_config.TextColumn("Feedback", width="large"),
+        },
+    )
+    download_csv(shown, file_name="verbatims.csv", label="Download these rows (CSV)", key="verbatims_csv")
+
+
+def main() -> None:
+    """Lay out the page for the current view."""
+    current = settings()
+    data = bundle(current)
+    view = current_view()
+    formats = number_format(current)
+    page_header("Customer & Market Insights", view, data, SOURCES, current)
+    source_problems(data, SOURCES)
+    feedback = data.frame("feedback")
+    if feedback.height == 0:
+        empty_state(
+            "There is no feedback to show: the feedback dataset is missing or was rejected (see the Data page)."
+        )
+        return
+    in_range = scope_feedback(feedback, view.lines_filter, view.start, view.end)
+    if in_range.height == 0:
+        # The selected period lies inside the range, so there are no KPIs either.
+        lines = "" if view.all_selected else f" for {comma_list(view.product_lines)}"
+        empty_state(
+            f"No feedback{lines} between {day_text(view.start, current.locale)} and "
+            f"{day_text(view.end, current.locale)}: widen the date range or choose other product lines."
+        )
+        return
+    render_kpis(feedback, view, current, formats)
+    st.subheader("NPS over time")
+    render_nps(in_range, view, current)
+    st.subheader("Themes")
+    render_themes(in_range, view, formats)
+    st.subheader("Channels, kinds and sentiment")
+    render_mix(in_range, view, formats)
+    st.subheader("Verbatims")
+    render_verbatims(in_range, view, current)
+
+
+main()

@@ -1,0 +1,138 @@
+"""Data: where every number comes from — one card per source, then the contracts a file must meet, with templates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+from babel.dates import format_date, format_datetime
+
+from sources.contracts import CONTRACTS, Contract
+from sources.files import SourceInfo
+from sources.settings import Settings
+from sources.templates import contract_table, key_text, template_csv
+from ui.components import download_csv, page_header
+from ui.data import bundle, settings
+from ui.filters import current_view
+
+SOURCES = tuple(CONTRACTS)
+CARDS_PER_ROW = 3
+BADGES = {
+    "ok": ":green-badge[:material/check: ok]",
+    "missing": ":orange-badge[missing]",
+    "error": ":red-badge[rejected]",
+}
+PROBLEM_COLUMNS = ("row", "column", "value", "problem")
+CONTRACT_HEADINGS = {
+    "column": "Column",
+    "type": "Type",
+    "required": "Required",
+    "allowed": "Allowed values",
+    "description": "Description",
+    "example": "Example",
+    "also_accepted": "Also accepted",
+}
+
+
+def _day(day: date | None, current: Settings) -> str:
+    return format_date(day, "d MMM y", locale=current.locale) if day is not None else "–"
+
+
+def _source_card(contract: Contract, info: SourceInfo | None, current: Settings) -> None:
+    """One source: its state, origin, size, dates and reading notes; its problems when it was rejected."""
+    status = info.status if info is not None else "missing"
+    optional = " :gray-badge[optional]" if contract.optional_dataset else ""
+    st.markdown(f"#### {contract.name.replace('_', ' ')}\n{BADGES.get(status, status)}{optional}")
+    st.caption(f"One row is {contract.row}.")
+    if info is None or status == "missing":
+        if contract.optional_dataset:
+            st.markdown(
+                f"Optional dataset, not provided: the pages work without it. To add it, save a `{contract.file_name}`."
+            )
+        else:
+            st.markdown(
+                f"**File not found.** The pages that need it show an empty state until `{contract.file_name}` exists."
+            )
+        if info is not None:
+            st.markdown(f"**Origin** `{info.origin}`")
+        return
+    read_at = format_datetime(info.read_at.astimezone(current.zone), "d MMM y, HH:mm zzz", locale=current.locale)
+    if status == "ok":
+        facts = [f"**Rows** {info.rows:,}"]
+        if info.first_date is not None:
+            facts += [
+                f"**Latest date** {_day(info.latest_date, current)}",
+                f"**Date range** {_day(info.first_date, current)} – {_day(info.latest_date, current)}",
+            ]
+        else:
+            facts.append("**Dates** none: a list, not a history")
+    else:
+        facts = ["**Rows** none used: the file is rejected"]
+    facts += [f"**Read at** {read_at}", f"**Origin** `{info.origin}`"]
+    st.markdown("  \n".join(facts))
+    if info.notes:
+        with st.expander(f"Read leniently: {len(info.notes)} note{'s' if len(info.notes) != 1 else ''}"):
+            st.markdown("\n".join(f"- {note}" for note in info.notes))
+    if status == "error":
+        count = info.problems.height
+        st.markdown(f"**{count:,} problem{'s' if count != 1 else ''}** keep this file out; fix them and reload.")
+        problems = info.problems.select(PROBLEM_COLUMNS)
+        st.dataframe(
+            problems,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "row": st.column_config.NumberColumn("Row", help="Line in the file; the header is row 1."),
+                "column": st.column_config.TextColumn("Column"),
+                "value": st.column_config.TextColumn("Value"),
+                "problem": st.column_config.TextColumn("Problem", width="large"),
+            },
+        )
+        download_csv(problems, f"{contract.name}_problems.csv", "Download problems", key=f"problems_{contract.name}")
+
+
+current = settings()
+data = bundle(current)
+view = current_view()
+page_header("Data", view, data, SOURCES, current)
+st.markdown("Where every number on the dashboard comes from, and what a file must look like to feed it.")
+
+# --- one card per source ---------------------------------------------------------------------------------------------
+st.subheader("Sources", anchor=False)
+contracts = list(CONTRACTS.values())
+# A rejected source comes first and full width: its problems table needs the room, and it is what needs doing.
+rejected = [contract for contract in contracts if contract.name in data.errors]
+others = [contract for contract in contracts if contract not in rejected]
+for contract in rejected:
+    with st.container(border=True):
+        _source_card(contract, data.sources.get(contract.name), current)
+for first in range(0, len(others), CARDS_PER_ROW):
+    for column, contract in zip(st.columns(CARDS_PER_ROW), others[first : first + CARDS_PER_ROW], strict=False):
+        with column, st.container(border=True):
+            _source_card(contract, data.sources.get(contract.name), current)
+
+# --- contracts and templates -----------------------------------------------------------------------------------------
+st.subheader("Contracts and templates", anchor=False)
+st.info(
+    f"Uploads arrive in a later release; today the files in `{current.data_dir}` are the source. Headers match "
+    "case- and space-insensitively, and the names under *also accepted* work too.",
+    icon=":material/upload_file:",
+)
+for contract in contracts:
+    optional = " (optional)" if contract.optional_dataset else ""
+    with st.expander(f"`{contract.file_name}`{optional} — one row is {contract.row}"):
+        st.markdown(f"**One row is** {contract.row}. **Key:** {key_text(contract)}.")
+        # A static table wraps long descriptions instead of clipping them: this is documentation to read.
+        st.table(contract_table(contract).rename(CONTRACT_HEADINGS), hide_index=True, border="horizontal")
+        if contract.checks:
+            st.markdown("**Also checked:** " + "; ".join(contract.checks) + ".")
+        st.download_button(
+            "Download CSV template",
+            data=template_csv(contract),
+            file_name=contract.file_name,
+            mime="text/csv",
+            icon=":material/download:",
+            key=f"template_{contract.name}",
+            on_click="ignore",
+            help="The header and one example row; replace the example with your rows.",
+        )

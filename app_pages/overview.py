@@ -1,0 +1,161 @@
+"""Overview: business and customer signals side by side, per product line, for the selected period."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from insights.metrics import overview_metrics
+from insights.overview import (
+    card_text,
+    coarser_metric_labels,
+    overview_cards,
+    paired_trends,
+    product_line_scorecard,
+    revenue_metric_info,
+)
+from sources.contracts import CONTRACTS
+from ui.charts import line_colors
+from ui.components import download_csv, empty_state, number_format, page_header, source_problems
+from ui.data import bundle, data_version, settings
+from ui.filters import current_view
+from ui.overview_cache import ranked_notable_changes
+from ui.overview_figures import currency_symbol, delta_style, paired_trends_figure, scorecard_columns
+
+SOURCES = ["metrics", "metric_catalog", "targets", "feedback", "adoption"]
+HEADLINES = 7
+# Where each kind of notable change is explained (the pages registered in app.py).
+EXPLAINED_ON = {
+    "business": ("app_pages/business.py", "See Business Data & Insights", ":material/trending_up:"),
+    "customers": ("app_pages/customers.py", "See Customer & Market Insights", ":material/forum:"),
+    "process": ("app_pages/process.py", "See Process & Practices", ":material/checklist:"),
+}
+
+
+def markdown_text(text: str) -> str:
+    """Plain text for a Markdown field: two dollar signs would otherwise start a formula."""
+    return text.replace("$", "\\$")
+
+
+def show_change(sentence: str, page: str) -> None:
+    """One notable change and the page that explains it."""
+    target, label, icon = EXPLAINED_ON.get(page, EXPLAINED_ON["business"])
+    text_column, link_column = st.columns([3, 1], vertical_alignment="center")
+    text_column.markdown(markdown_text(sentence))
+    with link_column:
+        st.page_link(target, label=label, icon=icon)
+
+
+current = settings()
+data = bundle(current)
+view = current_view()
+formats = number_format(current)
+symbol = currency_symbol(current.currency, current.locale)
+datasets = {name: data.frame(name) for name in CONTRACTS}
+
+page_header("Overview", view, data, SOURCES, current)
+source_problems(data, SOURCES)
+
+if view.period is None or view.comparison is None:
+    empty_state(
+        f"No complete {view.granularity} lies inside the date range, so there is nothing to compare yet. "
+        f"Widen the date range or choose a finer granularity."
+    )
+    st.stop()
+period, comparison = view.period, view.comparison
+
+# KPI cards -------------------------------------------------------------------------------------------------------
+cards = overview_cards(datasets, view, current.nps_min_responses)
+card_ids, fell_back = overview_metrics(datasets["metric_catalog"])
+# Up to four cards fit a row with their target and comparison legible; more go on two rows.
+per_row = cards.height if cards.height <= 4 else math.ceil(cards.height / 2)
+slots = [column for _ in range(math.ceil(cards.height / max(per_row, 1))) for column in st.columns(per_row)]
+for slot, card in zip(slots, cards.iter_rows(named=True), strict=False):
+    text = card_text(card, period.label, comparison.label, formats, current.nps_min_responses)
+    arrow, colour = delta_style(card["delta"], card["improved"], text.delta)
+    with slot:
+        st.metric(
+            card["label"],
+            text.value,
+            text.delta,
+            delta_color=colour,
+            delta_arrow=arrow,
+            delta_description=text.description,
+            help=markdown_text(text.help),
+            border=True,
+            chart_data=card["sparkline"] or None,
+        )
+notes = []
+if fell_back and card_ids:
+    notes.append(
+        "The metric catalog marks no metric for the Overview (its `overview` column): showing its first metrics."
+    )
+coarser = coarser_metric_labels(datasets, card_ids, view)
+if coarser:
+    notes.append(f"{', '.join(coarser)}: recorded monthly, so shown for the month each week starts in.")
+st.caption(
+    " ".join(
+        [
+            f"{period.label} against {comparison.label}; sparklines: each complete {view.granularity} of the range.",
+            *notes,
+        ]
+    )
+)
+
+# Scorecard -------------------------------------------------------------------------------------------------------
+st.subheader(f"Where each product line stands in {period.label}")
+scorecard = product_line_scorecard(datasets, view, current.nps_min_responses)
+order, config = scorecard_columns(cards, symbol, current.nps_min_responses, comparison.label)
+st.dataframe(scorecard, width="stretch", hide_index=True, column_order=order, column_config=config)
+download_csv(
+    scorecard,
+    file_name=f"pillars-overview-scorecard-{period.label.replace(' ', '-').lower()}.csv",
+    label="Download the scorecard (CSV)",
+    key="overview_scorecard_csv",
+)
+
+# Paired trends ---------------------------------------------------------------------------------------------------
+revenue = revenue_metric_info(datasets["metric_catalog"])
+trends = paired_trends(datasets, view, current.nps_min_responses)
+if revenue is None or trends.height == 0:
+    empty_state("No revenue metric or no periods in the range: the paired trends need both.")
+else:
+    _, revenue_label, revenue_unit = revenue
+    st.plotly_chart(
+        paired_trends_figure(
+            trends,
+            line_colors(view.all_product_lines),
+            revenue_label=revenue_label,
+            revenue_unit=revenue_unit,
+            symbol=symbol,
+            title=f"Does customer sentiment follow revenue? {revenue_label} (bars) and NPS (line) per product line",
+        ),
+        width="stretch",
+        key="overview_paired_trends",
+    )
+    st.caption(
+        f"Each {view.granularity} of the range, first and last possibly partial. {revenue_label} scales differ per "
+        f"line; the NPS scale is shared. Hollow points: fewer than {current.nps_min_responses} responses."
+    )
+
+# Notable changes -------------------------------------------------------------------------------------------------
+st.subheader("Notable changes")
+ranked = ranked_notable_changes(
+    data_version(current.data_dir),
+    repr(view),
+    current.nps_min_responses,
+    current.currency,
+    current.locale,
+    HEADLINES,
+    datasets,
+    view,
+)
+if ranked.height == 0:
+    st.markdown(f"Nothing notable in {period.label}.")
+for change in ranked.head(HEADLINES).iter_rows(named=True):
+    show_change(change["sentence"], change["page"])
+if ranked.height > HEADLINES:
+    with st.expander(f"{ranked.height - HEADLINES} more changes"):
+        for change in ranked.slice(HEADLINES).iter_rows(named=True):
+            show_change(change["sentence"], change["page"])

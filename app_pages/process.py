@@ -1,0 +1,336 @@
+"""Process & Practices: which teams run which practices, how regularly, and whose cadences have lapsed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from insights.customer_views import complete_periods, partial_periods
+from insights.formatting import NumberFormat, format_count, format_delta, format_value
+from insights.periods import Period
+from insights.process import adoption_matrix, cadence_adherence, lapsed_teams, process_by_product_line, teams_in_scope
+from insights.process_views import practice_markers, practices_slower_than, process_pulse
+from insights.scope import View
+from sources.files import DataBundle
+from sources.settings import Settings
+from ui.charts import line_colors
+from ui.components import download_csv, empty_state, number_format, page_header, source_problems
+from ui.customers_figures import comma_list, day_text, delta_style, partial_periods_note, sparkline
+from ui.data import bundle, data_version, settings
+from ui.filters import current_view
+from ui.process_figures import (
+    adherence_figure,
+    adoption_matrix_figure,
+    adoption_trend_figure,
+    cached_adoption_by_period,
+    cached_process_pulse_by_period,
+    markers_caption,
+)
+
+SOURCES = ("adoption", "practices", "teams", "events")
+REQUIRED = ("adoption", "practices", "teams")
+# For the words only: lapsed_teams' default grace, which the KPI, the table and the roll-up all use.
+LAPSE_GRACE = 1.5
+
+
+def _share(value: float | None, formats: NumberFormat) -> str:
+    return format_value(value * 100 if value is not None else None, "percent", formats)
+
+
+def _points(now: float | None, before: float | None) -> float | None:
+    return (now - before) * 100 if now is not None and before is not None else None
+
+
+def render_kpis(data: DataBundle, view: View, period: Period, comparison: Period, current: Settings) -> dict[str, Any]:
+    """Pooled adoption, cadence adherence, teams in scope and lapsed cadences: the period vs its comparison.
+
+    Returns the period's pulse, for the matrix title.
+    """
+    formats = number_format(current)
+    frames = (data.frame("adoption"), data.frame("teams"), data.frame("practices"))
+    lines = view.lines_filter
+    now = process_pulse(*frames, period.start, period.end, lines).row(0, named=True)
+    before = process_pulse(*frames, comparison.start, comparison.end, lines).row(0, named=True)
+    window = complete_periods(
+        view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
+    )
+    history = cached_process_pulse_by_period(
+        data_version(current.data_dir),
+        lines,
+        view.granularity,
+        view.fiscal_year_start_month,
+        window[0].start if window else period.start,
+        period.end,
+    )
+    against = f"vs {comparison.label}"
+    adoption_card, adherence_card, teams_card, lapsed_card = st.columns(4)
+    with adoption_card:
+        delta = _points(now["adoption_rate"], before["adoption_rate"])
+        color, arrow = delta_style(delta, higher_is_better=True)
+        st.metric(
+            "Adoption",
+            _share(now["adoption_rate"], formats),
+            format_delta(delta, "percent", formats) if delta is not None else None,
+            delta_color=color,
+            delta_arrow=arrow,
+            delta_description=against,
+            border=True,
+            help=_adoption_help(now, before, period, comparison),
+            chart_data=sparkline(history.get_column("adoption_rate").to_list()),
+        )
+    with adherence_card:
+        delta = _points(now["adherence"], before["adherence"])
+        color, arrow = delta_style(delta, higher_is_better=True)
+        st.metric(
+            "Cadence adherence",
+            _share(now["adherence"], formats),
+            format_delta(delta, "percent", formats) if delta is not None else None,
+            delta_color=color,
+            delta_arrow=arrow,
+            delta_description=against,
+            border=True,
+            help=f"{now['on_time']:,} of {now['intervals']:,} occurrences in {period.label} came within their "
+            f"practice's cadence of the team's previous one"
+            + (f" ({now['adherence']:.2%})." if now["adherence"] is not None else ".")
+            + f" {comparison.label}: {before['on_time']:,} of {before['intervals']:,}.",
+            chart_data=sparkline(history.get_column("adherence").to_list()),
+        )
+    with teams_card:
+        delta = float(now["teams"] - before["teams"])
+        color, arrow = delta_style(delta, higher_is_better=None)
+        st.metric(
+            "Teams in scope",
+            format_count(now["teams"], formats),
+            format_delta(delta, "count", formats),
+            delta_color=color,
+            delta_arrow=arrow,
+            delta_description=against,
+            border=True,
+            help=f"Teams of the selected product lines active at any time in {period.label}: {now['teams']:,} "
+            f"({comparison.label}: {before['teams']:,}).",
+            chart_data=sparkline(history.get_column("teams").to_list()),
+        )
+    with lapsed_card:
+        delta = float(now["lapsed"] - before["lapsed"])
+        color, arrow = delta_style(delta, higher_is_better=False)
+        st.metric(
+            "Lapsed cadences",
+            format_count(now["lapsed"], formats),
+            format_delta(delta, "count", formats),
+            delta_color=color,
+            delta_arrow=arrow,
+            delta_description=f"vs end of {comparison.label}",
+            border=True,
+            help=f"Team × practice pairs run at least twice whose last run was more than {LAPSE_GRACE:g} × the "
+            f"practice's cadence before {day_text(period.end, current.locale)} (active teams only): {now['lapsed']:,}. "
+            f"At the end of {comparison.label}: {before['lapsed']:,}.",
+            chart_data=sparkline(history.get_column("lapsed").to_list()),
+        )
+    return now
+
+
+def _adoption_help(now: dict[str, Any], before: dict[str, Any], period: Period, comparison: Period) -> str:
+    """The exact adoption behind the card, and how it is pooled."""
+    exact = f" ({now['adoption_rate']:.2%})" if now["adoption_rate"] is not None else ""
+    return (
+        f"{now['pairs_adopted']:,} of {now['pairs_in_scope']:,} team × practice pairs had a done (or late, or "
+        f"status-less) occurrence in {period.label}{exact}. {comparison.label}: {before['pairs_adopted']:,} of "
+        f"{before['pairs_in_scope']:,}. Pooled over every practice rolled out by the period's end."
+    )
+
+
+def render_matrix(data: DataBundle, view: View, period: Period, pulse: dict[str, Any]) -> None:
+    """Team × practice over the selected period: who ran what."""
+    matrix = adoption_matrix(
+        data.frame("adoption"),
+        data.frame("teams"),
+        data.frame("practices"),
+        period.start,
+        period.end,
+        view.lines_filter,
+    )
+    if matrix.height == 0:
+        empty_state(
+            f"No team of the selected product lines was active in {period.label}, or no practice was rolled out."
+        )
+        return
+    st.plotly_chart(
+        adoption_matrix_figure(
+            matrix,
+            colors=line_colors(view.all_product_lines),
+            title=f"Who ran what in {period.label}: {pulse['pairs_adopted']} of {pulse['pairs_in_scope']} "
+            "team × practice pairs (number = done occurrences)",
+        ),
+        width="stretch",
+        key="adoption_matrix",
+    )
+
+
+def render_trend(data: DataBundle, view: View, current: Settings) -> None:
+    """Adoption per practice over the range, with roll-outs and process events marked."""
+    by_period = cached_adoption_by_period(
+        data_version(current.data_dir),
+        view.lines_filter,
+        view.granularity,
+        view.fiscal_year_start_month,
+        view.start,
+        view.end,
+    )
+    if by_period.height == 0:
+        empty_state("No practice was rolled out in the date range.")
+        return
+    markers = practice_markers(data.frame("practices"), data.frame("events"), view.start, view.end, view.lines_filter)
+    partial = partial_periods(
+        view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
+    )
+    st.plotly_chart(
+        adoption_trend_figure(
+            by_period,
+            markers,
+            granularity=view.granularity,
+            fiscal_year_start_month=view.fiscal_year_start_month,
+            partial=partial,
+        ),
+        width="stretch",
+        key="adoption_trend",
+    )
+    notes: list[str | None] = []
+    slow = practices_slower_than(data.frame("practices"), view.granularity)
+    if slow:
+        notes.append(
+            f"{comma_list(slow)} {'runs' if len(slow) == 1 else 'run'} less often than once a {view.granularity}, "
+            f"so {'its' if len(slow) == 1 else 'their'} {view.granularity}ly rate looks low even when no team misses "
+            "a turn: read them at a coarser granularity."
+        )
+    notes.append(partial_periods_note(partial, "fewer teams had a turn"))
+    notes.append(markers_caption(markers))
+    for note in notes:
+        if note:
+            st.caption(note)
+
+
+def render_cadences(data: DataBundle, view: View, period: Period, current: Settings) -> None:
+    """Adherence per practice, then the lapsed cadences a Product Ops lead follows up on (full width: it is read)."""
+    adherence = cadence_adherence(
+        data.frame("adoption"), data.frame("practices"), period.start, period.end, view.lines_filter
+    )
+    figure = adherence_figure(adherence, period_label=period.label, number_format=number_format(current))
+    if figure is None:
+        empty_state(f"No practice was run twice in a row in {period.label}, so there is no adherence to show.")
+    else:
+        st.plotly_chart(figure, width="stretch", key="cadence_adherence")
+    lapsed = lapsed_teams(
+        data.frame("adoption"),
+        data.frame("teams"),
+        data.frame("practices"),
+        period.end,
+        product_lines=view.lines_filter,
+    )
+    st.markdown(f"**Lapsed cadences as of {day_text(period.end, current.locale)}: {lapsed.height}**")
+    if lapsed.height == 0:
+        st.caption("Every active team is keeping up every practice it had made a habit of.")
+        return
+    st.dataframe(
+        lapsed,
+        width="stretch",
+        hide_index=True,
+        key="lapsed_teams",
+        column_config={
+            "team": st.column_config.TextColumn("Team"),
+            "product_line": st.column_config.TextColumn("Product line"),
+            "practice": st.column_config.TextColumn("Practice"),
+            "last_done": st.column_config.DateColumn("Last done", format="YYYY-MM-DD"),
+            "days_since": st.column_config.NumberColumn(
+                "Days since", format="%d days", help="Days from the last done occurrence to the date above."
+            ),
+            "cadence_days": st.column_config.NumberColumn(
+                "Expected every", format="%d days", help="The practice's cadence."
+            ),
+            "overdue_days": st.column_config.NumberColumn(
+                "Overdue by", format="%d days", help="Days past the cadence."
+            ),
+        },
+    )
+    st.caption(
+        f"Run at least twice, then not within {LAPSE_GRACE:g} × the cadence before "
+        f"{day_text(period.end, current.locale)}; most overdue first."
+    )
+    download_csv(lapsed, file_name=f"lapsed-cadences-{period.end:%Y-%m-%d}.csv", key="lapsed_csv")
+
+
+def render_rollup(data: DataBundle, view: View, period: Period) -> None:
+    """Teams, adoption, adherence and lapsed cadences per product line, downloadable."""
+    rollup = process_by_product_line(
+        data.frame("adoption"),
+        data.frame("teams"),
+        data.frame("practices"),
+        period.start,
+        period.end,
+        period.end,
+        view.lines_filter,
+    )
+    if rollup.height == 0:
+        empty_state(f"No team of the selected product lines was active in {period.label}.")
+        return
+    st.dataframe(
+        rollup,
+        width="stretch",
+        hide_index=True,
+        key="process_by_line",
+        column_config={
+            "product_line": st.column_config.TextColumn("Product line"),
+            "teams": st.column_config.NumberColumn("Teams", format="%d"),
+            "adoption_rate": st.column_config.ProgressColumn(
+                "Adoption", format="percent", min_value=0.0, max_value=1.0, help="Team × practice pairs adopted."
+            ),
+            "adherence": st.column_config.ProgressColumn(
+                "Cadence adherence", format="percent", min_value=0.0, max_value=1.0
+            ),
+            "lapsed": st.column_config.NumberColumn("Lapsed cadences", format="%d"),
+        },
+    )
+    download_csv(rollup, file_name=f"process-by-line-{period.label.replace(' ', '-')}.csv", key="rollup_csv")
+
+
+def main() -> None:
+    """Lay out the page for the current view."""
+    current = settings()
+    data = bundle(current)
+    view = current_view()
+    page_header("Process & Practices", view, data, SOURCES, current)
+    source_problems(data, SOURCES)
+    missing = [name for name in REQUIRED if data.frame(name).height == 0]
+    if missing:
+        empty_state(
+            f"There is nothing to show without {comma_list(missing)}: the dataset is missing or was rejected "
+            "(see the Data page)."
+        )
+        return
+    if teams_in_scope(data.frame("teams"), view.start, view.end, view.lines_filter).height == 0:
+        lines = "" if view.all_selected else f" of {comma_list(view.product_lines)}"
+        empty_state(
+            f"No team{lines} was active between {day_text(view.start, current.locale)} and "
+            f"{day_text(view.end, current.locale)}: widen the date range or choose other product lines."
+        )
+        return
+    period, comparison = view.period, view.comparison
+    if period is None or comparison is None:
+        empty_state(
+            f"No complete {view.granularity} in the date range, so there is no period to report on: "
+            "widen the range or pick a finer granularity. Adoption over the range is below."
+        )
+    else:
+        pulse = render_kpis(data, view, period, comparison, current)
+        st.subheader("Who runs which practice")
+        render_matrix(data, view, period, pulse)
+    st.subheader("Adoption over time")
+    render_trend(data, view, current)
+    if period is not None:
+        st.subheader("Cadences")
+        render_cadences(data, view, period, current)
+        st.subheader("By product line")
+        render_rollup(data, view, period)
+
+
+main()

@@ -1,0 +1,173 @@
+"""What the Customer & Market Insights page needs beyond insights.customers: the KPI pulse, shares, ranked themes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Literal
+
+import polars as pl
+
+from insights.customers import nps, sentiment_mix
+from insights.periods import Granularity, Period, period_start, periods_between
+
+ThemeOrder = Literal["volume", "arr"]
+
+_PULSE_COLUMNS = (
+    "feedback",
+    "responses",
+    "promoters",
+    "passives",
+    "detractors",
+    "nps",
+    "low_confidence",
+    "negative",
+    "negative_share",
+    "negative_accounts",
+    "negative_arr",
+)
+
+
+def complete_periods(
+    start: date,
+    end: date,
+    coverage_end: date,
+    granularity: Granularity,
+    fiscal_year_start_month: int = 1,
+) -> list[Period]:
+    """The periods lying wholly inside [start, end] and the data's coverage, in order (a KPI sparkline's points)."""
+    bound = min(end, coverage_end)
+    return [
+        period
+        for period in periods_between(start, end, granularity, fiscal_year_start_month)
+        if period.start >= start and period.end <= bound
+    ]
+
+
+def partial_periods(
+    start: date,
+    end: date,
+    coverage_end: date,
+    granularity: Granularity,
+    fiscal_year_start_month: int = 1,
+) -> list[Period]:
+    """The periods overlapping [start, end] that the range or the data cuts short: their counts are not comparable."""
+    whole = {
+        period.start for period in complete_periods(start, end, coverage_end, granularity, fiscal_year_start_month)
+    }
+    return [
+        period
+        for period in periods_between(start, end, granularity, fiscal_year_start_month)
+        if period.start not in whole
+    ]
+
+
+def customer_pulse(feedback: pl.DataFrame, by: Sequence[str] = (), min_responses: int = 30) -> pl.DataFrame:
+    """Per group of ``by``: feedback rows, NPS with its mix, negative rows and share, and the ARR behind them.
+
+    ``negative_arr`` counts each account with negative feedback once, at the ARR on its latest row in the group
+    (any sentiment; on a same-day tie the larger ARR). Groups come from all rows, so a group without scores still
+    shows, with 0 responses, a null NPS and low confidence.
+    """
+    volume = sentiment_mix(feedback, by).select(
+        *by,
+        pl.col("total").alias("feedback"),
+        "negative",
+        "negative_share",
+    )
+    scores = nps(feedback, by, min_responses).select(
+        *by,
+        "responses",
+        "promoters",
+        "passives",
+        "detractors",
+        "nps",
+        "low_confidence",
+    )
+    pulse = _side_by_side(_side_by_side(volume, scores, by), _negative_arr(feedback, by), by)
+    return pulse.with_columns(
+        pl.col("responses").fill_null(0),
+        pl.col("promoters").fill_null(0),
+        pl.col("passives").fill_null(0),
+        pl.col("detractors").fill_null(0),
+        pl.col("low_confidence").fill_null(True),
+        pl.col("negative_accounts").fill_null(0),
+        pl.col("negative_arr").fill_null(0.0),
+    ).select(*by, *_PULSE_COLUMNS)
+
+
+def customer_pulse_by_period(
+    feedback: pl.DataFrame,
+    granularity: Granularity,
+    fiscal_year_start_month: int = 1,
+    min_responses: int = 30,
+) -> pl.DataFrame:
+    """``customer_pulse`` per period of the granularity that has feedback, sorted by ``period_start``."""
+    with_period = feedback.with_columns(
+        period_start(pl.col("date"), granularity, fiscal_year_start_month).alias("period_start"),
+    )
+    return customer_pulse(with_period, ("period_start",), min_responses).sort("period_start")
+
+
+def sentiment_shares(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    """Per group of ``by``: positive, neutral and negative shares of the rows that carry one of those sentiments."""
+    with_sentiment = pl.col("positive") + pl.col("neutral") + pl.col("negative")
+    return (
+        sentiment_mix(feedback, by)
+        .with_columns(with_sentiment.alias("with_sentiment"))
+        .select(
+            *by,
+            "positive",
+            "neutral",
+            "negative",
+            "with_sentiment",
+            _share(pl.col("positive"), pl.col("with_sentiment")).alias("positive_share"),
+            _share(pl.col("neutral"), pl.col("with_sentiment")).alias("neutral_share"),
+            _share(pl.col("negative"), pl.col("with_sentiment")).alias("negative_share"),
+        )
+    )
+
+
+def ranked_themes(ranking: pl.DataFrame, order: ThemeOrder, limit: int) -> pl.DataFrame:
+    """The first ``limit`` rows of a ``theme_ranking`` result in its volume or ARR order."""
+    rank = "rank_volume" if order == "volume" else "rank_arr"
+    return ranking.sort(rank).head(limit)
+
+
+def _negative_arr(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    latest_arr = (
+        feedback.filter(
+            pl.col("account").is_not_null(),
+            pl.col("account_arr").is_not_null(),
+        )
+        .group_by(*by, "account")
+        .agg(pl.col("account_arr").sort_by("date", "account_arr").last().alias("latest_arr"))
+    )
+    negative_accounts = (
+        feedback.filter(
+            pl.col("sentiment") == "negative",
+            pl.col("account").is_not_null(),
+        )
+        .select(*by, "account")
+        .unique()
+        # An account without any ARR on record still counts as an account, with no ARR behind it.
+        .join(latest_arr, on=[*by, "account"], how="left", nulls_equal=True)
+    )
+    aggregations = (
+        pl.len().cast(pl.Int64).alias("negative_accounts"),
+        pl.col("latest_arr").sum().cast(pl.Float64).alias("negative_arr"),
+    )
+    if not by:
+        return negative_accounts.select(*aggregations)
+    return negative_accounts.group_by(*by).agg(*aggregations)
+
+
+def _side_by_side(left: pl.DataFrame, right: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    # Without groups both sides are one row each; with groups the left side holds every group.
+    if not by:
+        return left.hstack(right)
+    return left.join(right, on=list(by), how="left", nulls_equal=True)
+
+
+def _share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
+    return pl.when(whole > 0).then(part / whole).otherwise(None)

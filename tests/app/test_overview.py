@@ -1,0 +1,370 @@
+"""The Overview page on the sample data: its numbers recomputed from the raw CSV files with the standard library."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+
+import pytest
+import streamlit as st
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import APP, ROOT, SAMPLE, read_rows
+from ui.charts import line_colors
+from ui.overview_figures import delta_style
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+AppFactory = Callable[..., AppTest]
+
+
+# Recomputing from the CSV files ----------------------------------------------------------------------------------
+
+
+def months_of(label: str) -> list[str]:
+    """The months ('2026-07') of a period label: 'Q3 FY26' (fiscal years start in January by default) or 'Oct 2026'."""
+    quarter = re.fullmatch(r"Q([1-4]) FY(\d\d)", label)
+    if quarter:
+        first = 3 * (int(quarter.group(1)) - 1) + 1
+        return [f"20{quarter.group(2)}-{month:02d}" for month in range(first, first + 3)]
+    month, year = label.split()
+    return [f"{year}-{MONTHS.index(month) + 1:02d}"]
+
+
+def shown_periods(at: AppTest) -> tuple[str, str]:
+    """The selected and comparison period labels, read from the view line under the title."""
+    summary = at.caption[0].value
+    selected, comparison = summary.split(" · ")[0].split(" vs ")
+    return selected, comparison
+
+
+def earlier_quarter(months: list[str]) -> list[str]:
+    """The three months before ``months`` (a quarter)."""
+    first = date.fromisoformat(f"{months[0]}-01")
+    result = []
+    for back in (3, 2, 1):
+        month_index = first.year * 12 + first.month - 1 - back
+        result.append(f"{month_index // 12}-{month_index % 12 + 1:02d}")
+    return result
+
+
+def revenue_metric() -> tuple[str, str]:
+    """The catalog's revenue metric: its id and label."""
+    row = next(row for row in read_rows("metric_catalog") if row["role"] == "revenue")
+    return row["metric"], row["label"]
+
+
+def stock_total(metric: str, month: str, lines: Iterable[str] | None = None) -> float:
+    """A monthly stock over the month (one row per series and month): the sum of its rows, for the lines given."""
+    chosen = set(lines) if lines is not None else None
+    return sum(
+        float(row["value"])
+        for row in read_rows("metrics")
+        if row["metric"] == metric
+        and row["date"].startswith(month)
+        and (chosen is None or row["product_line"] in chosen)
+    )
+
+
+def scored_feedback(months: list[str], line: str | None = None) -> list[int]:
+    """NPS scores of the feedback dated in the months (of one line, or all)."""
+    return [
+        int(row["nps_score"])
+        for row in read_rows("feedback")
+        if row["nps_score"] != "" and row["date"][:7] in months and (line is None or row["product_line"] == line)
+    ]
+
+
+def nps_of(scores: list[int]) -> float:
+    """% promoters (9–10) − % detractors (0–6)."""
+    promoters = sum(score >= 9 for score in scores)
+    detractors = sum(score <= 6 for score in scores)
+    return 100.0 * (promoters - detractors) / len(scores)
+
+
+def feedback_count(months: list[str], line: str | None = None) -> int:
+    """Feedback rows dated in the months."""
+    return sum(
+        row["date"][:7] in months and (line is None or row["product_line"] == line) for row in read_rows("feedback")
+    )
+
+
+def compact_money(value: float) -> str:
+    """$42.1M, as the cards write millions."""
+    return f"${value / 1e6:.1f}M"
+
+
+def signed(number: str, negative: bool) -> str:
+    """A sign the way the page writes it: + or a real minus (−)."""
+    return ("−" if negative else "+") + number
+
+
+def period_end(months: list[str]) -> date:
+    """The last day of the last month."""
+    year, month = (int(part) for part in months[-1].split("-"))
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+# Reading the page ------------------------------------------------------------------------------------------------
+
+
+def card(at: AppTest, label: str) -> dict[str, str]:
+    """The KPI card with this label: value, delta, description and tooltip."""
+    for metric in at.metric:
+        if metric.label == label:
+            return {
+                "value": metric.value,
+                "delta": metric.proto.delta,
+                "description": metric.proto.delta_description,
+                "help": metric.proto.help,
+                "color": MetricProto.MetricColor.Name(metric.proto.color),
+            }
+    raise AssertionError(f"no card {label!r}; cards: {[metric.label for metric in at.metric]}")
+
+
+def sentences(at: AppTest) -> list[str]:
+    """Every markdown text on the page (the notable changes are among them), unescaped."""
+    return [element.value.replace("\\$", "$") for element in at.markdown]
+
+
+def scorecard(at: AppTest) -> list[dict[str, object]]:
+    """The scorecard rows."""
+    frame = at.dataframe[0].value
+    return [dict(zip(frame.columns, values, strict=True)) for values in frame.itertuples(index=False)]
+
+
+@pytest.fixture(scope="module")
+def default_page() -> AppTest:
+    """The Overview on default filters (one run shared by the read-only tests)."""
+    previous = os.environ.get("PILLARS_DATA_DIR")
+    os.environ["PILLARS_DATA_DIR"] = str(SAMPLE)
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        st.cache_resource.clear()
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        return at
+    finally:
+        os.chdir(cwd)
+        if previous is None:
+            os.environ.pop("PILLARS_DATA_DIR", None)
+        else:
+            os.environ["PILLARS_DATA_DIR"] = previous
+
+
+# Tests -----------------------------------------------------------------------------------------------------------
+
+
+def test_the_default_view_runs_cleanly(default_page: AppTest) -> None:
+    assert not default_page.exception
+    assert not default_page.error
+    assert default_page.title[0].value == "Overview"
+    selected, comparison = shown_periods(default_page)
+    assert selected.startswith("Q")
+    assert comparison.startswith("Q")
+    assert len(default_page.metric) == 6
+
+
+def test_the_revenue_card_is_the_sum_over_lines_of_the_last_month(default_page: AppTest) -> None:
+    metric, label = revenue_metric()
+    selected, comparison = shown_periods(default_page)
+    value = stock_total(metric, months_of(selected)[-1])
+    previous = stock_total(metric, months_of(comparison)[-1])
+    change = (value - previous) / previous
+    shown = card(default_page, label)
+    assert shown["value"] == compact_money(value)
+    assert f"{value:,.2f}" in shown["help"]
+    assert f"{previous:,.2f}" in shown["help"]
+    assert shown["delta"] == signed(f"{abs(change) * 100:.1f}%", change < 0)
+    assert shown["description"].startswith(f"vs {comparison}")
+    # More revenue is better: green when it grew, red when it shrank.
+    assert shown["color"] == ("GREEN" if change > 0 else "RED")
+
+
+def test_the_nps_card_counts_the_scored_feedback_of_the_period(default_page: AppTest) -> None:
+    selected, comparison = shown_periods(default_page)
+    scores = scored_feedback(months_of(selected))
+    value = nps_of(scores)
+    previous = nps_of(scored_feedback(months_of(comparison)))
+    shown = card(default_page, "NPS")
+    assert shown["value"] == signed(f"{abs(round(value))}", value < 0)
+    assert f"n={len(scores):,}" in shown["description"]
+    assert f"of {len(scores):,} scored responses" in shown["help"]
+    delta = round(value - previous)
+    assert shown["delta"].startswith(signed(str(abs(delta)), delta < 0) if delta else "±0")
+    assert shown["delta"].endswith(("pt", "pts"))
+
+
+def test_the_feedback_card_counts_the_rows_of_the_period(default_page: AppTest) -> None:
+    selected, comparison = shown_periods(default_page)
+    shown = card(default_page, "Feedback volume")
+    # More feedback is neither better nor worse: grey.
+    assert shown["color"] == "GRAY"
+    assert shown["value"] == f"{feedback_count(months_of(selected)):,}"
+    assert f"{feedback_count(months_of(comparison)):,}" in shown["help"]
+
+
+def test_the_scorecard_has_a_row_per_line_with_its_numbers(default_page: AppTest) -> None:
+    metric, _ = revenue_metric()
+    selected, comparison = shown_periods(default_page)
+    lines = sorted({row["product_line"] for row in read_rows("metrics")})
+    rows = scorecard(default_page)
+    assert [row["product_line"] for row in rows] == lines
+    for row in rows:
+        line = str(row["product_line"])
+        value = stock_total(metric, months_of(selected)[-1], [line])
+        previous = stock_total(metric, months_of(comparison)[-1], [line])
+        assert row[metric] == pytest.approx(value)
+        assert row[f"{metric}_change"] == pytest.approx(100 * (value - previous) / previous)
+        scores = scored_feedback(months_of(selected), line)
+        assert row["nps"] == pytest.approx(nps_of(scores))
+        assert row["nps_responses"] == len(scores)
+        assert row["nps_change"] == pytest.approx(nps_of(scores) - nps_of(scored_feedback(months_of(comparison), line)))
+        assert row["feedback"] == feedback_count(months_of(selected), line)
+
+
+def test_one_line_selected_shows_that_line_only(app: AppFactory) -> None:
+    at = app(query={"lines": ["Atlas"]})
+    assert not at.exception
+    metric, label = revenue_metric()
+    selected, _ = shown_periods(at)
+    assert card(at, label)["value"] == compact_money(stock_total(metric, months_of(selected)[-1], ["Atlas"]))
+    assert [row["product_line"] for row in scorecard(at)] == ["Atlas"]
+    scores = scored_feedback(months_of(selected), "Atlas")
+    assert card(at, "NPS")["value"] == signed(f"{abs(round(nps_of(scores)))}", nps_of(scores) < 0)
+
+
+def test_a_monthly_view_compares_the_latest_complete_month(app: AppFactory) -> None:
+    at = app(query={"granularity": "Month"})
+    assert not at.exception
+    metric, label = revenue_metric()
+    selected, comparison = shown_periods(at)
+    assert re.fullmatch(r"[A-Z][a-z]{2} \d{4}", selected), selected
+    value = stock_total(metric, months_of(selected)[0])
+    previous = stock_total(metric, months_of(comparison)[0])
+    shown = card(at, label)
+    assert shown["value"] == compact_money(value)
+    change = (value - previous) / previous
+    assert shown["delta"] == signed(f"{abs(change) * 100:.1f}%", change < 0)
+    assert card(at, "Feedback volume")["value"] == f"{feedback_count(months_of(selected)):,}"
+
+
+def test_a_range_without_a_complete_period_says_so(app: AppFactory) -> None:
+    end = max(row["date"] for row in read_rows("feedback"))
+    start = (date.fromisoformat(end) - timedelta(days=10)).isoformat()
+    at = app(query={"range": [start, end]})
+    assert not at.exception
+    assert not at.error
+    assert any("No complete quarter" in info.value for info in at.info)
+    assert len(at.metric) == 0
+    assert len(at.get("plotly_chart")) == 0
+
+
+def test_paired_trends_have_one_colour_per_line(default_page: AppTest) -> None:
+    charts = default_page.get("plotly_chart")
+    assert len(charts) == 1
+    figure = json.loads(charts[0].proto.spec)
+    lines = sorted({row["product_line"] for row in read_rows("metrics")})
+    colours = line_colors(lines)
+    _, label = revenue_metric()
+    bars = {trace["name"]: trace for trace in figure["data"] if trace["type"] == "bar"}
+    scatters = {trace["name"]: trace for trace in figure["data"] if trace["type"] == "scatter"}
+    assert sorted(bars) == [f"{line} · {label}" for line in lines]
+    assert sorted(scatters) == [f"{line} · NPS" for line in lines]
+    for line in lines:
+        assert bars[f"{line} · {label}"]["marker"]["color"] == colours[line]
+        assert scatters[f"{line} · NPS"]["line"]["color"] == colours[line]
+    assert len(set(colours.values())) == len(lines)
+    assert "NPS" in figure["layout"]["title"]["text"]
+
+
+def test_one_line_keeps_its_colour(app: AppFactory) -> None:
+    at = app(query={"lines": ["Cirrus"]})
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    lines = sorted({row["product_line"] for row in read_rows("metrics")})
+    bar = next(trace for trace in figure["data"] if trace["type"] == "bar")
+    assert bar["name"].startswith("Cirrus")
+    assert bar["marker"]["color"] == line_colors(lines)["Cirrus"]
+
+
+def test_notable_changes_tell_the_sample_stories(default_page: AppTest) -> None:
+    metric, _ = revenue_metric()
+    selected, comparison = shown_periods(default_page)
+    text = sentences(default_page)
+    lines = sorted({row["product_line"] for row in read_rows("metrics")})
+
+    # The pricing change: the line whose NPS fell most into the comparison quarter, then its churn rose.
+    before = earlier_quarter(months_of(comparison))
+    drops = {
+        line: nps_of(scored_feedback(months_of(comparison), line)) - nps_of(scored_feedback(before, line))
+        for line in lines
+    }
+    pricing_line = min(drops, key=drops.__getitem__)
+    assert any(sentence.startswith(f"{pricing_line}: NPS fell") for sentence in text), text
+    assert any(pricing_line in sentence and "churn" in sentence.lower() for sentence in text)
+
+    # The fast grower: the largest relative growth of the revenue metric.
+    growth = {
+        line: stock_total(metric, months_of(selected)[-1], [line])
+        / stock_total(metric, months_of(comparison)[-1], [line])
+        for line in lines
+    }
+    assert any(sentence.startswith(f"{max(growth, key=growth.__getitem__)} is growing fastest") for sentence in text)
+
+    # The roll-out: the practice introduced last.
+    rollout = max(read_rows("practices"), key=lambda row: row["since"])["practice"]
+    assert any(sentence.startswith(f"{rollout}: adopted by") for sentence in text)
+
+    # The lapsed teams: a practice run at least twice, not within twice its cadence before the period's end.
+    as_of = period_end(months_of(selected))
+    cadence = {row["practice"]: int(row["cadence_days"]) for row in read_rows("practices")}
+    active = {
+        row["team"]: row["product_line"]
+        for row in read_rows("teams")
+        if (not row["active_from"] or date.fromisoformat(row["active_from"]) <= as_of)
+        and (not row["active_to"] or date.fromisoformat(row["active_to"]) >= as_of)
+    }
+    done: dict[tuple[str, str], list[date]] = {}
+    for row in read_rows("adoption"):
+        day = date.fromisoformat(row["date"])
+        if row["status"] in ("", "done", "late") and day <= as_of:
+            done.setdefault((row["team"], row["practice"]), []).append(day)
+    lapsed = {
+        (team, practice)
+        for (team, practice), days in done.items()
+        if len(days) >= 2 and team in active and (as_of - max(days)).days > 2 * cadence[practice]
+    }
+    assert lapsed
+    for team, practice in lapsed:
+        assert any(sentence.startswith(f"{team} ({active[team]}) has lapsed on {practice}") for sentence in text)
+
+
+def test_each_notable_change_links_to_the_page_that_explains_it(default_page: AppTest) -> None:
+    links = [link.value for link in default_page.page_link]
+    assert links
+    assert set(links) <= {"See Business Data & Insights", "See Customer & Market Insights", "See Process & Practices"}
+    assert "See Customer & Market Insights" in links
+    assert "See Process & Practices" in links
+    # Seven headlines, the rest behind an expander that says how many.
+    assert len(links) > 7
+    assert [expander.label for expander in default_page.expander] == [f"{len(links) - 7} more changes"]
+
+
+@pytest.mark.parametrize(
+    ("delta", "improved", "shown", "style"),
+    [
+        (3.0, True, "+3.0%", ("up", "green")),
+        (-3.0, True, "−3.0%", ("down", "green")),  # e.g. churn fell: better, though down
+        (0.4, False, "+0.4 pt", ("up", "red")),
+        (2.0, None, "+2", ("up", "gray")),
+        (0.0, None, "±0", ("off", "gray")),
+        (None, None, None, ("off", "gray")),
+        (0.001, False, "+0.00 pt", ("off", "gray")),  # shows as zero: no alarm
+    ],
+)
+def test_delta_style(delta: float | None, improved: bool | None, shown: str | None, style: tuple[str, str]) -> None:
+    assert delta_style(delta, improved, shown) == style

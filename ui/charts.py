@@ -1,0 +1,217 @@
+"""Plotly figure builders (go.Figure, not px): one colour per product line everywhere, direct labels, rounded data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import plotly.graph_objects as go
+import polars as pl
+
+# Okabe-Ito, extended: distinguishable for colour-blind readers, and none of them is the green/red of good/bad.
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+    "#999999",
+    "#882255",
+    "#44AA99",
+    "#117733",
+)
+GOOD, BAD, NEUTRAL, MUTED = "#1a7f37", "#cf222e", "#8c959f", "#d0d7de"
+# Hover and axis formats per catalog unit (d3-format).
+AXIS_FORMAT = {"currency": "$~s", "percent": ".1f", "count": "~s", "ratio": ".2f", "score": "+.0f"}
+HOVER_FORMAT = {"currency": "$,.0f", "percent": ".2f", "count": ",.0f", "ratio": ".3f", "score": "+.1f"}
+UNIT_SUFFIX = {"percent": " %", "currency": "", "count": "", "ratio": "", "score": ""}
+_DECIMALS = 4
+
+
+def line_colors(all_product_lines: Sequence[str]) -> dict[str, str]:
+    """A stable colour per product line: the sorted lines take the palette in order (it repeats past its end)."""
+    return {line: PALETTE[index % len(PALETTE)] for index, line in enumerate(sorted(all_product_lines))}
+
+
+def base_layout(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
+    """The house style: a title that states the finding, light grid, no legend unless asked, tight margins."""
+    figure.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        showlegend=False,
+        plot_bgcolor="white",
+        hovermode="x unified",
+        font={"size": 12},
+    )
+    figure.update_xaxes(showgrid=False, linecolor=MUTED)
+    figure.update_yaxes(gridcolor="#eef0f2", zeroline=False)
+    return figure
+
+
+def _rounded(values: Sequence[float | None]) -> list[float | None]:
+    # Identical bytes on every rerun let Streamlit skip resending an unchanged chart.
+    return [None if value is None else round(value, _DECIMALS) for value in values]
+
+
+def trend_figure(
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    colors: Mapping[str, str],
+    y_title: str,
+    group: str = "product_line",
+    x: str = "period_start",
+    y: str = "value",
+    markers: Sequence[tuple[date, str]] = (),
+) -> go.Figure:
+    """One line per group over time, labelled at its end instead of a legend; optional dated markers (events)."""
+    figure = go.Figure()
+    frame = frame.sort(group, x)
+    for (name,), rows in frame.group_by(group, maintain_order=True):
+        label = str(name) if name is not None else "All"
+        color = colors.get(label, PALETTE[0])
+        xs = rows.get_column(x).to_list()
+        ys = _rounded(rows.get_column(y).to_list())
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                name=label,
+                line={"color": color, "width": 2},
+                marker={"size": 5},
+                hovertemplate=f"{label}: %{{y:{HOVER_FORMAT.get(unit, ',.2f')}}}<extra></extra>",
+            )
+        )
+        if xs:
+            figure.add_annotation(
+                x=xs[-1], y=ys[-1], text=label, showarrow=False, xanchor="left", xshift=6, font={"color": color}
+            )
+    for day, text in markers:
+        figure.add_vline(x=day, line={"color": NEUTRAL, "dash": "dot", "width": 1})
+        figure.add_annotation(
+            x=day,
+            y=1,
+            yref="paper",
+            text=text,
+            showarrow=False,
+            textangle=-90,
+            xanchor="right",
+            yanchor="top",
+            font={"size": 10, "color": NEUTRAL},
+        )
+    base_layout(figure, title)
+    figure.update_yaxes(title_text=y_title, tickformat=AXIS_FORMAT.get(unit, ""))
+    figure.update_xaxes(title_text=None)
+    figure.update_layout(margin={"r": 90})
+    return figure
+
+
+def bar_figure(
+    frame: pl.DataFrame,
+    *,
+    category: str,
+    value: str,
+    title: str,
+    value_title: str,
+    unit: str = "count",
+    colors: Sequence[str] | None = None,
+    horizontal: bool = True,
+    text: str | None = None,
+) -> go.Figure:
+    """Bars for a ranked breakdown (largest on top when horizontal), each labelled with its value."""
+    categories = [str(item) for item in frame.get_column(category).to_list()]
+    values = _rounded(frame.get_column(value).to_list())
+    labels = frame.get_column(text).to_list() if text else None
+    category_axis, value_axis = ("y", "x") if horizontal else ("x", "y")
+    bar = go.Bar(
+        x=values if horizontal else categories,
+        y=categories if horizontal else values,
+        orientation="h" if horizontal else "v",
+        marker={"color": list(colors) if colors else PALETTE[0]},
+        text=labels,
+        textposition="auto",
+        hovertemplate=f"%{{{category_axis}}}: %{{{value_axis}:{HOVER_FORMAT.get(unit, ',.2f')}}}<extra></extra>",
+    )
+    figure = base_layout(go.Figure(bar), title, height=max(260, 34 * len(categories) + 80) if horizontal else 360)
+    figure.update_layout(hovermode="closest")
+    if horizontal:
+        figure.update_yaxes(autorange="reversed", gridcolor="white")
+        figure.update_xaxes(
+            title_text=value_title, tickformat=AXIS_FORMAT.get(unit, ""), showgrid=True, gridcolor="#eef0f2"
+        )
+    else:
+        figure.update_yaxes(title_text=value_title, tickformat=AXIS_FORMAT.get(unit, ""))
+    return figure
+
+
+def stacked_share_figure(
+    frame: pl.DataFrame,
+    *,
+    x: str,
+    parts: Sequence[tuple[str, str, str]],
+    title: str,
+    y_title: str,
+) -> go.Figure:
+    """Stacked bars of shares (0–1) over time; ``parts`` are (column, label, colour), bottom first."""
+    figure = go.Figure()
+    xs = frame.get_column(x).to_list()
+    for column, label, color in parts:
+        figure.add_trace(
+            go.Bar(
+                x=xs,
+                y=_rounded(frame.get_column(column).to_list()),
+                name=label,
+                marker={"color": color},
+                hovertemplate=f"{label}: %{{y:.0%}}<extra></extra>",
+            )
+        )
+    base_layout(figure, title)
+    figure.update_layout(barmode="stack", showlegend=True, legend={"orientation": "h", "y": -0.15})
+    figure.update_yaxes(title_text=y_title, tickformat=".0%", range=[0, 1])
+    return figure
+
+
+def heatmap_figure(
+    frame: pl.DataFrame,
+    *,
+    rows: str,
+    columns: str,
+    value: str,
+    title: str,
+    text: str | None = None,
+    value_format: str = ".0%",
+) -> go.Figure:
+    """A matrix (e.g. team × practice) shaded by value, light = low, dark = high, with the value in each cell."""
+    row_labels = sorted({str(item) for item in frame.get_column(rows).to_list()})
+    column_labels = sorted({str(item) for item in frame.get_column(columns).to_list()})
+    lookup = {(str(r), str(c)): v for r, c, v in frame.select(rows, columns, value).iter_rows()}
+    texts = {(str(r), str(c)): t for r, c, t in frame.select(rows, columns, text).iter_rows()} if text else {}
+    z = [[lookup.get((r, c)) for c in column_labels] for r in row_labels]
+    cell_text = [[texts.get((r, c), "") for c in column_labels] for r in row_labels] if text else None
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=column_labels,
+            y=row_labels,
+            colorscale=[[0, "#f6f8fa"], [1, "#0072B2"]],
+            zmin=0,
+            zmax=1,
+            text=cell_text,
+            texttemplate="%{text}" if text else None,
+            hovertemplate=f"%{{y}} · %{{x}}: %{{z:{value_format}}}<extra></extra>",
+            showscale=False,
+            xgap=2,
+            ygap=2,
+        )
+    )
+    base_layout(figure, title, height=max(300, 26 * len(row_labels) + 120))
+    figure.update_layout(hovermode="closest")
+    figure.update_yaxes(autorange="reversed", gridcolor="white")
+    figure.update_xaxes(side="top")
+    return figure

@@ -1,0 +1,372 @@
+"""Figures of the Customer & Market Insights page (plotly.graph_objects), and the KPI-card helpers it shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
+from typing import Literal
+
+import plotly.graph_objects as go
+import polars as pl
+from babel.dates import format_date
+from plotly.subplots import make_subplots
+
+from insights.formatting import NumberFormat, format_count, format_share, format_value
+from insights.periods import Granularity, Period, period_label
+from ui.charts import BAD, GOOD, MUTED, NEUTRAL, base_layout
+
+DeltaColor = Literal["green", "red", "gray"]
+DeltaArrow = Literal["up", "down", "off"]
+# Greys for everything that is neither a product line nor good/bad (DESIGN §4); the leader of a ranking is darker.
+INK, GREY = "#424a53", "#afb8c1"
+_DECIMALS = 4
+# Above this many periods, tick labels would collide: Plotly's own date ticks take over.
+_MAX_PERIOD_TICKS = 14
+_PANEL_PERIOD_TICKS = 6
+
+
+def delta_style(delta: float | None, higher_is_better: bool | None) -> tuple[DeltaColor, DeltaArrow]:
+    """st.metric's colour and arrow for a change, set explicitly.
+
+    Our deltas are written with a real minus sign, which st.metric does not read as negative: left to itself it
+    would draw every drop as a green rise.
+    """
+    if delta is None or delta == 0:
+        return "gray", "off"
+    arrow: DeltaArrow = "up" if delta > 0 else "down"
+    if higher_is_better is None:
+        return "gray", arrow
+    return ("green" if (delta > 0) == higher_is_better else "red"), arrow
+
+
+def day_text(day: date, locale: str = "en_US") -> str:
+    """A day as the page header writes it: 1 Nov 2025."""
+    return format_date(day, "d MMM y", locale=locale)
+
+
+def comma_list(items: Iterable[str]) -> str:
+    """Names for a sentence: "Atlas, Beacon, Cirrus"."""
+    return ", ".join(items)
+
+
+def partial_periods_note(partial: Sequence[Period], consequence: str) -> str | None:
+    """The caption under a chart with shaded periods: which ones, and what being cut short does to them."""
+    if not partial:
+        return None
+    labels = comma_list(period.label for period in partial)
+    return f"Shaded: {labels} — only part of the period is in the range or the data, so {consequence}."
+
+
+def sparkline(values: Iterable[float | None]) -> list[float]:
+    """A KPI card's chart data: the known values, rounded (a period without data has no point)."""
+    return [round(value, _DECIMALS) for value in values if value is not None]
+
+
+def line_swatch(line: str, color: str) -> str:
+    """A product line's axis label with a square of its colour (Plotly renders this bit of markup in tick text)."""
+    return f"<span style='color:{color}'>■</span> {line}"
+
+
+def _rounded(values: Iterable[float | None]) -> list[float | None]:
+    # Identical bytes on every rerun let Streamlit skip resending an unchanged chart.
+    return [None if value is None else round(value, _DECIMALS) for value in values]
+
+
+def period_ticks(figure: go.Figure, starts: Sequence[date], granularity: Granularity, fiscal_year_start: int) -> None:
+    """Label the x axis with period names ("Q3 FY26") when there are few enough periods to read them."""
+    unique_starts = sorted(set(starts))
+    if 0 < len(unique_starts) <= _MAX_PERIOD_TICKS:
+        figure.update_xaxes(
+            tickvals=unique_starts,
+            ticktext=[period_label(start, granularity, fiscal_year_start) for start in unique_starts],
+        )
+
+
+def shade_partial_periods(
+    figure: go.Figure,
+    partial: Sequence[Period],
+    row: int | None = None,
+    col: int | None = None,
+) -> None:
+    """A light band around the points of periods the range or the data cuts short: their counts are not comparable."""
+    for period in partial:
+        half = (period.end - period.start + timedelta(days=1)) / 2
+        figure.add_vrect(
+            x0=period.start - half * 0.9,
+            x1=period.start + half * 0.9,
+            fillcolor="#eef0f2",
+            opacity=0.7,
+            line_width=0,
+            layer="below",
+            row=row,
+            col=col,
+        )
+
+
+def nps_trend_figure(
+    nps_by_line: pl.DataFrame,
+    *,
+    colors: Mapping[str, str],
+    granularity: Granularity,
+    fiscal_year_start_month: int,
+    min_responses: int,
+) -> go.Figure:
+    """NPS per product line over the periods, labelled at the line's end; hollow points are low-confidence."""
+    figure = go.Figure()
+    line_ends: list[tuple[str, str, date, float]] = []
+    for (line,), rows in nps_by_line.sort("product_line", "period_start").group_by("product_line", maintain_order=True):
+        name = str(line)
+        color = colors.get(name, INK)
+        starts = rows.get_column("period_start").to_list()
+        values = _rounded(rows.get_column("nps").to_list())
+        responses = rows.get_column("responses").to_list()
+        low = rows.get_column("low_confidence").to_list()
+        labels = [period_label(start, granularity, fiscal_year_start_month) for start in starts]
+        notes = [f"fewer than {min_responses} responses: low confidence" if flag else "" for flag in low]
+        figure.add_trace(
+            go.Scatter(
+                x=starts,
+                y=values,
+                mode="lines+markers",
+                name=name,
+                line={"color": color, "width": 2},
+                marker={
+                    "size": 8,
+                    "color": color,
+                    "symbol": ["circle-open" if flag else "circle" for flag in low],
+                    "line": {"width": 2, "color": color},
+                },
+                customdata=list(zip(labels, responses, notes, strict=True)),
+                hovertemplate=f"{name} · %{{customdata[0]}}: NPS %{{y:+.1f}} (n=%{{customdata[1]:,}})"
+                "<br>%{customdata[2]}<extra></extra>",
+            )
+        )
+        if starts and values[-1] is not None:
+            line_ends.append((name, color, starts[-1], values[-1]))
+    _label_line_ends(figure, line_ends, nps_by_line.get_column("nps").drop_nulls().to_list())
+    base_layout(
+        figure,
+        f"Is NPS moving? NPS per product line by {granularity} (hollow: fewer than {min_responses} responses)",
+    )
+    figure.update_layout(hovermode="closest", margin={"r": 80})
+    figure.update_yaxes(title_text="NPS (points, −100 to +100)", tickformat="+d", zeroline=True, zerolinecolor=MUTED)
+    period_ticks(figure, nps_by_line.get_column("period_start").to_list(), granularity, fiscal_year_start_month)
+    return figure
+
+
+def _label_line_ends(
+    figure: go.Figure, line_ends: Sequence[tuple[str, str, date, float]], all_values: Sequence[float]
+) -> None:
+    """Name each line at its last point, nudging labels apart so that close lines stay readable."""
+    span = (max(all_values) - min(all_values)) if all_values else 0.0
+    gap = max(span * 0.08, 1.0)
+    placed: list[float] = []
+    for name, color, last_start, last_value in sorted(line_ends, key=lambda end: end[3]):
+        label_y = last_value if not placed else max(last_value, placed[-1] + gap)
+        placed.append(label_y)
+        figure.add_annotation(
+            x=last_start,
+            y=label_y,
+            text=name,
+            showarrow=False,
+            xanchor="left",
+            xshift=8,
+            font={"color": color},
+        )
+
+
+def nps_mix_figure(nps_overall: pl.DataFrame, *, granularity: Granularity, fiscal_year_start_month: int) -> go.Figure:
+    """Detractors, passives and promoters as stacked shares of the scored responses, per period."""
+    frame = nps_overall.sort("period_start")
+    starts = frame.get_column("period_start").to_list()
+    responses = frame.get_column("responses").to_list()
+    labels = [period_label(start, granularity, fiscal_year_start_month) for start in starts]
+    figure = go.Figure()
+    for column, label, color in (
+        ("detractor_share", "Detractors (0–6)", BAD),
+        ("passive_share", "Passives (7–8)", NEUTRAL),
+        ("promoter_share", "Promoters (9–10)", GOOD),
+    ):
+        figure.add_trace(
+            go.Bar(
+                x=starts,
+                y=_rounded(frame.get_column(column).to_list()),
+                name=label,
+                marker={"color": color},
+                customdata=list(zip(labels, responses, strict=True)),
+                hovertemplate=f"%{{customdata[0]}} · {label}: %{{y:.1%}} of %{{customdata[1]:,}} responses"
+                "<extra></extra>",
+            )
+        )
+    base_layout(figure, f"Promoter, passive and detractor mix by {granularity}")
+    figure.update_layout(
+        barmode="stack",
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.12, "traceorder": "reversed"},
+        hovermode="closest",
+    )
+    figure.update_yaxes(title_text="Share of scored responses", tickformat=".0%", range=[0, 1])
+    period_ticks(figure, starts, granularity, fiscal_year_start_month)
+    return figure
+
+
+def theme_bars_figure(
+    ranked: pl.DataFrame,
+    *,
+    value: str,
+    unit: Literal["count", "currency"],
+    title: str,
+    value_title: str,
+    number_format: NumberFormat,
+) -> go.Figure:
+    """Themes as horizontal bars, largest on top, each labelled with its value; the leader in darker grey."""
+    themes = [str(theme) for theme in ranked.get_column("theme").to_list()]
+    values = ranked.get_column(value).to_list()
+    mentions = ranked.get_column("mentions").to_list()
+    accounts = ranked.get_column("accounts").to_list()
+    negative_share = ranked.get_column("negative_share").to_list()
+    details = [
+        f"{format_count(count, number_format)} mentions · {format_count(account_count, number_format)} accounts · "
+        f"{format_share(share, number_format)} negative"
+        for count, account_count, share in zip(mentions, accounts, negative_share, strict=True)
+    ]
+    figure = go.Figure(
+        go.Bar(
+            x=_rounded(values),
+            y=themes,
+            orientation="h",
+            marker={"color": [INK if index == 0 else GREY for index in range(len(themes))]},
+            text=[format_value(item, unit, number_format) for item in values],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=details,
+            hovertemplate="%{y}: %{text}<br>%{customdata}<extra></extra>",
+        )
+    )
+    base_layout(figure, title, height=max(260, 30 * len(themes) + 90))
+    figure.update_layout(hovermode="closest", margin={"r": 60})
+    figure.update_yaxes(autorange="reversed", gridcolor="white")
+    figure.update_xaxes(
+        title_text=value_title,
+        tickformat="$~s" if unit == "currency" else "~s",
+        showgrid=True,
+        gridcolor="#eef0f2",
+    )
+    return figure
+
+
+def theme_trend_figure(
+    trend: pl.DataFrame,
+    *,
+    themes: Sequence[str],
+    granularity: Granularity,
+    fiscal_year_start_month: int,
+    partial: Sequence[Period],
+) -> go.Figure:
+    """Small multiples: mentions per period of each theme, on one shared scale; cut-short periods shaded."""
+    figure = make_subplots(rows=1, cols=max(len(themes), 1), shared_yaxes=True, subplot_titles=list(themes))
+    starts = sorted(set(trend.get_column("period_start").to_list()))
+    by_theme = trend.sort("period_start").partition_by("theme", as_dict=True)
+    for index, theme in enumerate(themes, start=1):
+        rows = by_theme.get((theme,), trend.clear())
+        theme_starts = rows.get_column("period_start").to_list()
+        labels = [period_label(start, granularity, fiscal_year_start_month) for start in theme_starts]
+        figure.add_trace(
+            go.Scatter(
+                x=theme_starts,
+                y=rows.get_column("mentions").to_list(),
+                mode="lines+markers",
+                name=theme,
+                line={"color": INK, "width": 2},
+                marker={"size": 5},
+                customdata=labels,
+                hovertemplate=f"{theme} · %{{customdata}}: %{{y:,}} mentions<extra></extra>",
+            ),
+            row=1,
+            col=index,
+        )
+        shade_partial_periods(figure, partial, row=1, col=index)
+    base_layout(figure, f"How often are the top {len(themes)} themes raised? Mentions per {granularity}")
+    figure.update_layout(hovermode="closest")
+    figure.update_annotations(font={"size": 12})
+    figure.update_yaxes(title_text="Mentions", row=1, col=1)
+    figure.update_yaxes(gridcolor="#eef0f2", rangemode="tozero")
+    figure.update_xaxes(showgrid=False, linecolor=MUTED, tickangle=-45)
+    if len(starts) <= _PANEL_PERIOD_TICKS:
+        period_ticks(figure, starts, granularity, fiscal_year_start_month)
+    else:
+        # A narrow panel has room for a few dates only.
+        figure.update_xaxes(nticks=4, tickformat="%b %Y", tickangle=0)
+    return figure
+
+
+def mix_figure(volume: pl.DataFrame, *, category: str, title: str, number_format: NumberFormat) -> go.Figure:
+    """One ``feedback_volume`` breakdown as horizontal bars, largest on top, labelled with share and count."""
+    names = [str(name) if name is not None else "(not given)" for name in volume.get_column(category).to_list()]
+    mentions = volume.get_column("mentions").to_list()
+    shares = volume.get_column("share").to_list()
+    figure = go.Figure(
+        go.Bar(
+            x=mentions,
+            y=names,
+            orientation="h",
+            marker={"color": [INK if index == 0 else GREY for index in range(len(names))]},
+            text=[
+                f"{format_share(share, number_format)} · {format_count(count, number_format)}"
+                for share, count in zip(shares, mentions, strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:,} pieces of feedback<extra></extra>",
+        )
+    )
+    base_layout(figure, title, height=max(240, 30 * len(names) + 100))
+    figure.update_layout(hovermode="closest", margin={"r": 80})
+    figure.update_yaxes(autorange="reversed", gridcolor="white")
+    figure.update_xaxes(title_text="Pieces of feedback", showgrid=True, gridcolor="#eef0f2")
+    return figure
+
+
+def sentiment_by_line_figure(shares: pl.DataFrame, *, colors: Mapping[str, str]) -> go.Figure:
+    """Positive, neutral and negative shares per product line as 100 % bars (green/grey/red mean sentiment here)."""
+    frame = shares.sort("product_line")
+    lines = [str(line) for line in frame.get_column("product_line").to_list()]
+    counts = frame.get_column("with_sentiment").to_list()
+    figure = go.Figure()
+    for column, count_column, label, color in (
+        ("positive_share", "positive", "Positive", GOOD),
+        ("neutral_share", "neutral", "Neutral", NEUTRAL),
+        ("negative_share", "negative", "Negative", BAD),
+    ):
+        figure.add_trace(
+            go.Bar(
+                x=_rounded(frame.get_column(column).to_list()),
+                y=lines,
+                orientation="h",
+                name=label,
+                marker={"color": color},
+                text=[f"{share:.0%}" if share is not None else "" for share in frame.get_column(column).to_list()],
+                textposition="inside",
+                insidetextanchor="middle",
+                customdata=list(zip(frame.get_column(count_column).to_list(), counts, strict=True)),
+                hovertemplate=f"%{{y}} · {label}: %{{x:.1%}} (%{{customdata[0]:,}} of %{{customdata[1]:,}})"
+                "<extra></extra>",
+            )
+        )
+    base_layout(figure, "Sentiment per product line", height=max(220, 130 + 38 * len(lines)))
+    figure.update_layout(
+        barmode="stack",
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.04, "yanchor": "top", "traceorder": "normal"},
+        hovermode="closest",
+        margin={"b": 40},
+    )
+    figure.update_yaxes(
+        autorange="reversed",
+        gridcolor="white",
+        tickvals=lines,
+        ticktext=[line_swatch(line, colors.get(line, INK)) for line in lines],
+    )
+    # Each bar is labelled with its shares, so the axis needs no ticks; the legend sits where they would.
+    figure.update_xaxes(tickformat=".0%", range=[0, 1], showticklabels=False)
+    return figure

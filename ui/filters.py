@@ -1,0 +1,98 @@
+"""The global filters, drawn by app.py before the page runs and bound to the URL, so a copied link reopens the view."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import cast
+
+import polars as pl
+import streamlit as st
+
+from insights.periods import Comparison, Granularity, default_date_range
+from insights.scope import (
+    COMPARISONS,
+    DEFAULT_COMPARISON,
+    DEFAULT_GRANULARITY,
+    GRANULARITIES,
+    View,
+    data_end,
+    product_lines,
+    resolve_view,
+)
+
+_VIEW_KEY = "_pillars_view"
+# The query parameter names: short, because they are what a shared link shows.
+LINES, RANGE, GRANULARITY, COMPARE = "lines", "range", "granularity", "vs"
+
+
+def render_filters(datasets: Mapping[str, pl.DataFrame], fiscal_year_start_month: int) -> View:
+    """Draw the sidebar filters and return the view they select (also kept for the page in session state)."""
+    all_lines = product_lines(datasets)
+    end_of_data = data_end(datasets)
+    default_range = default_date_range(end_of_data) if end_of_data else None
+    with st.sidebar:
+        st.subheader("Filters")
+        st.multiselect(
+            "Product lines",
+            options=all_lines,
+            key=LINES,
+            bind="query-params",
+            placeholder="All product lines",
+            help="Leave empty for all product lines.",
+        )
+        chosen_range: object = None
+        if default_range is not None and end_of_data is not None:
+            chosen_range = st.date_input(
+                "Date range",
+                value=default_range,
+                max_value=end_of_data,
+                key=RANGE,
+                bind="query-params",
+                format="YYYY-MM-DD",
+                help="Trends show the whole range; KPIs the latest complete period in it. Default: the last 12 months.",
+            )
+        st.segmented_control(
+            "Granularity",
+            options=GRANULARITIES,
+            default=DEFAULT_GRANULARITY,
+            format_func=str.capitalize,
+            key=GRANULARITY,
+            bind="query-params",
+            required=True,
+        )
+        st.radio(
+            "Compare with",
+            options=tuple(COMPARISONS),
+            format_func=COMPARISONS.__getitem__,
+            key=COMPARE,
+            bind="query-params",
+        )
+    view = resolve_view(
+        datasets,
+        st.session_state.get(LINES) or (),
+        _as_range(chosen_range),
+        cast(Granularity, st.session_state.get(GRANULARITY) or DEFAULT_GRANULARITY),
+        cast(Comparison, st.session_state.get(COMPARE) or DEFAULT_COMPARISON),
+        fiscal_year_start_month,
+    )
+    st.session_state[_VIEW_KEY] = view
+    return view
+
+
+def _as_range(value: object) -> tuple[date, date] | None:
+    """A (start, end) pair from the date input; while only a start is picked, the range ends with it."""
+    if isinstance(value, tuple | list) and len(value) == 2 and all(isinstance(day, date) for day in value):
+        return value[0], value[1]
+    if isinstance(value, tuple | list) and len(value) == 1 and isinstance(value[0], date):
+        return value[0], value[0]
+    return None
+
+
+def current_view() -> View:
+    """The view chosen in the sidebar on this run (app.py draws the filters before the page runs)."""
+    view = st.session_state.get(_VIEW_KEY)
+    if not isinstance(view, View):
+        st.error("The filters are missing: open the dashboard from its home page.")
+        st.stop()
+    return view

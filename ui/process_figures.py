@@ -1,0 +1,285 @@
+"""Figures of the Process & Practices page (plotly.graph_objects), and caches for its per-period loops."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from insights.formatting import NumberFormat, format_value
+from insights.periods import Granularity, Period, period_label
+from insights.process import adoption_by_period
+from insights.process_views import process_pulse_by_period
+from ui.charts import MUTED, NEUTRAL, base_layout
+from ui.customers_figures import GREY, INK, day_text, line_swatch, period_ticks, shade_partial_periods
+from ui.data import bundle, settings
+
+_PANELS_PER_ROW = 4
+_PANEL_PERIOD_TICKS = 6
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
+_DECIMALS = 4
+NOT_ADOPTED = "#f6f8fa"
+
+
+# Both loop over the periods of the range (one adoption computation each): about half a second weekly, so cached.
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def cached_adoption_by_period(
+    data_version: str,
+    product_lines: tuple[str, ...] | None,
+    granularity: Granularity,
+    fiscal_year_start_month: int,
+    start: date,
+    end: date,
+) -> pl.DataFrame:
+    """``adoption_by_period`` on the current data; ``data_version`` keys the cache to the files' version."""
+    data = bundle(settings())
+    return adoption_by_period(
+        data.frame("adoption"),
+        data.frame("teams"),
+        data.frame("practices"),
+        granularity,
+        fiscal_year_start_month,
+        start,
+        end,
+        product_lines,
+    )
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def cached_process_pulse_by_period(
+    data_version: str,
+    product_lines: tuple[str, ...] | None,
+    granularity: Granularity,
+    fiscal_year_start_month: int,
+    start: date,
+    end: date,
+) -> pl.DataFrame:
+    """``process_pulse_by_period`` on the current data; ``data_version`` keys the cache to the files' version."""
+    data = bundle(settings())
+    return process_pulse_by_period(
+        data.frame("adoption"),
+        data.frame("teams"),
+        data.frame("practices"),
+        granularity,
+        fiscal_year_start_month,
+        start,
+        end,
+        product_lines,
+    )
+
+
+def adoption_matrix_figure(matrix: pl.DataFrame, *, colors: Mapping[str, str], title: str) -> go.Figure:
+    """Team × practice: dark where the team ran the practice in the period, with its count of done occurrences.
+
+    Teams are grouped by product line (a square of the line's colour before each name), practices sorted by name.
+    """
+    teams = sorted({(str(line), str(team)) for team, line in matrix.select("team", "product_line").iter_rows()})
+    practices = sorted({str(practice) for practice in matrix.get_column("practice").to_list()})
+    cells = {
+        (str(row["team"]), str(row["practice"])): row
+        for row in matrix.select("team", "practice", "occurrences", "done", "last_done", "adopted").iter_rows(
+            named=True
+        )
+    }
+    z: list[list[float | None]] = []
+    text: list[list[str]] = []
+    hover: list[list[str]] = []
+    for _, team in teams:
+        z_row: list[float | None] = []
+        text_row: list[str] = []
+        hover_row: list[str] = []
+        for practice in practices:
+            cell = cells.get((team, practice))
+            if cell is None:
+                z_row.append(None)
+                text_row.append("")
+                hover_row.append("not rolled out")
+                continue
+            z_row.append(1.0 if cell["adopted"] else 0.0)
+            text_row.append(str(cell["done"]) if cell["done"] else "–")
+            last = f", last on {day_text(cell['last_done'])}" if cell["last_done"] is not None else ""
+            hover_row.append(f"{cell['done']} done of {cell['occurrences']} occurrences{last}")
+        z.append(z_row)
+        text.append(text_row)
+        hover.append(hover_row)
+    team_names = [team for _, team in teams]
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=practices,
+            y=team_names,
+            text=text,
+            texttemplate="%{text}",
+            customdata=hover,
+            colorscale=[[0, NOT_ADOPTED], [1, INK]],
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            hovertemplate="%{y} · %{x}: %{customdata}<extra></extra>",
+        )
+    )
+    base_layout(figure, title, height=max(300, 26 * len(team_names) + 170))
+    # The practice names sit above the matrix, under the title.
+    figure.update_layout(hovermode="closest", plot_bgcolor="white", margin={"t": 100})
+    figure.update_yaxes(
+        autorange="reversed",
+        gridcolor="white",
+        tickvals=team_names,
+        ticktext=[line_swatch(team, colors.get(line, INK)) for line, team in teams],
+    )
+    figure.update_xaxes(side="top", tickangle=0)
+    return figure
+
+
+def adoption_trend_figure(
+    by_period: pl.DataFrame,
+    markers: pl.DataFrame,
+    *,
+    granularity: Granularity,
+    fiscal_year_start_month: int,
+    partial: Sequence[Period],
+) -> go.Figure:
+    """Small multiples, one per practice: its adoption rate per period, roll-out and process events as dotted lines."""
+    practices = sorted({str(practice) for practice in by_period.get_column("practice").to_list()})
+    columns = min(_PANELS_PER_ROW, max(len(practices), 1))
+    rows = max(math.ceil(len(practices) / columns), 1)
+    # One time axis for all panels, so a practice rolled out mid-range starts where its roll-out is.
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        shared_xaxes="all",
+        shared_yaxes=True,
+        subplot_titles=practices,
+        vertical_spacing=0.12,
+        horizontal_spacing=0.03,
+    )
+    figure.update_annotations(font={"size": 12})  # the panel titles; the marks below set their own
+    per_practice = by_period.sort("period_start").partition_by("practice", as_dict=True)
+    marks = markers.select("practice", "date", "label", "kind").rows()
+    event_numbers = _event_numbers(markers)
+    for index, practice in enumerate(practices):
+        row, col = index // columns + 1, index % columns + 1
+        frame = per_practice[(practice,)]
+        starts = frame.get_column("period_start").to_list()
+        figure.add_trace(
+            go.Scatter(
+                x=starts,
+                y=[round(value, _DECIMALS) if value is not None else None for value in frame["adoption_rate"]],
+                mode="lines+markers",
+                name=practice,
+                line={"color": INK, "width": 2},
+                marker={"size": 5},
+                customdata=list(
+                    zip(
+                        [period_label(start, granularity, fiscal_year_start_month) for start in starts],
+                        frame.get_column("teams_adopted").to_list(),
+                        frame.get_column("teams_in_scope").to_list(),
+                        strict=True,
+                    )
+                ),
+                hovertemplate=f"{practice} · %{{customdata[0]}}: %{{y:.0%}} "
+                "(%{customdata[1]} of %{customdata[2]} teams)<extra></extra>",
+            ),
+            row=row,
+            col=col,
+        )
+        shade_partial_periods(figure, partial, row=row, col=col)
+        for mark_practice, day, label, kind in marks:
+            if mark_practice not in (None, practice):
+                continue
+            figure.add_vline(x=day, line={"color": NEUTRAL, "dash": "dot", "width": 1}, row=row, col=col)
+            axis = "" if index == 0 else str(index + 1)
+            figure.add_annotation(
+                x=day,
+                xref=f"x{axis}",
+                y=0.02 if kind == "rollout" else 0.98,
+                yref=f"y{axis} domain",
+                # Events apply to every panel: a number here, the words in the caption (markers_caption).
+                text="rolled out" if kind == "rollout" else event_numbers.get((day, str(label)), "•"),
+                showarrow=False,
+                xanchor="left",
+                xshift=2,
+                yanchor="bottom" if kind == "rollout" else "top",
+                font={"size": 10, "color": NEUTRAL},
+            )
+    base_layout(
+        figure,
+        f"Is each practice taking hold? Share of teams that ran it, per {granularity}",
+        height=260 * rows + 80,
+    )
+    figure.update_layout(hovermode="closest")
+    figure.update_yaxes(range=[0, 1.05], tickformat=".0%", gridcolor="#eef0f2")
+    for row in range(1, rows + 1):
+        figure.update_yaxes(title_text="Teams that ran it", row=row, col=1)
+    figure.update_xaxes(showgrid=False, linecolor=MUTED, tickangle=0)
+    starts = by_period.get_column("period_start").to_list()
+    if len(set(starts)) <= _PANEL_PERIOD_TICKS:
+        period_ticks(figure, starts, granularity, fiscal_year_start_month)
+        figure.update_xaxes(tickangle=-45)
+    else:
+        # A narrow panel has room for a few dates only.
+        figure.update_xaxes(nticks=4, tickformat="%b %Y")
+    return figure
+
+
+def _event_numbers(markers: pl.DataFrame) -> dict[tuple[date, str], str]:
+    """A circled number per process event, in date order (the chart shows the number, the caption the words)."""
+    events = [
+        (day, str(label)) for day, label, kind in markers.select("date", "label", "kind").rows() if kind == "process"
+    ]
+    return {event: _CIRCLED[index] if index < len(_CIRCLED) else f"({index + 1})" for index, event in enumerate(events)}
+
+
+def markers_caption(markers: pl.DataFrame) -> str | None:
+    """What the dotted lines of the adoption chart mark: each numbered process event in full; None without any."""
+    numbers = _event_numbers(markers)
+    if not numbers:
+        return None
+    events = "; ".join(f"{number} {day_text(day)}: {label}" for (day, label), number in numbers.items())
+    return f"Dotted lines: process events — {events} — and, in its own panel, each practice's roll-out."
+
+
+def adherence_figure(adherence: pl.DataFrame, *, period_label: str, number_format: NumberFormat) -> go.Figure | None:
+    """Cadence adherence per practice as bars, lowest on top, labelled with the share and on-time/intervals.
+
+    None when no practice has an interval to measure (practices without one are left out).
+    """
+    frame = adherence.drop_nulls("adherence").sort("adherence", "practice")
+    if frame.height == 0:
+        return None
+    practices = [str(practice) for practice in frame.get_column("practice").to_list()]
+    values = [round(value, _DECIMALS) for value in frame.get_column("adherence").to_list()]
+    on_time = frame.get_column("on_time").to_list()
+    intervals = frame.get_column("intervals").to_list()
+    figure = go.Figure(
+        go.Bar(
+            x=values,
+            y=practices,
+            orientation="h",
+            marker={"color": [INK if index == 0 else GREY for index in range(len(practices))]},
+            text=[f"{value:.0%} · {hit}/{total}" for value, hit, total in zip(values, on_time, intervals, strict=True)],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:.1%} of intervals within the cadence<extra></extra>",
+        )
+    )
+    lowest = format_value(values[0] * 100, "percent", number_format)
+    title = f"On cadence in {period_label}: lowest is {practices[0]} ({lowest})"
+    base_layout(figure, title, height=max(260, 32 * len(practices) + 100))
+    figure.update_layout(hovermode="closest", margin={"r": 70})
+    figure.update_yaxes(autorange="reversed", gridcolor="white")
+    figure.update_xaxes(
+        title_text="Occurrences within the cadence of the previous one",
+        tickformat=".0%",
+        range=[0, 1],
+        showgrid=True,
+        gridcolor="#eef0f2",
+    )
+    return figure
