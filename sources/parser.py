@@ -23,8 +23,10 @@ PROBLEM_SCHEMA: dict[str, pl.DataType] = {
     "problem": pl.String(),
 }
 
-# Spellings of "no value" that spreadsheets and exports write; free-text columns keep them as written.
+# Spellings of "no value" that spreadsheets and exports write in number, date and true/false columns …
 NULL_TOKENS = ("", "na", "n/a", "#n/a", "null", "none", "nan", "-", "--")
+# … and the few that can't be a real name in a text column: "NA" is North America, "None" could be a theme.
+TEXT_NULL_TOKENS = ("", "n/a", "#n/a", "null")
 TRUE_TOKENS = ("true", "yes", "y", "t", "1")
 FALSE_TOKENS = ("false", "no", "n", "f", "0")
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -208,7 +210,8 @@ def _clean_cells(raw: RawTable, contract: Contract, mapping: dict[str, int]) -> 
         if column.free_text:
             cleaned = pl.when(text == "").then(None).otherwise(text)
         else:
-            cleaned = pl.when(text.str.to_lowercase().is_in(NULL_TOKENS)).then(None).otherwise(text)
+            tokens = TEXT_NULL_TOKENS if column.dtype == pl.String() else NULL_TOKENS
+            cleaned = pl.when(text.str.to_lowercase().is_in(tokens)).then(None).otherwise(text)
         exprs.append(cleaned.alias(name))
     cells = raw.rows.select(exprs)
     values = [name for name in cells.columns if name != ROW]

@@ -235,3 +235,21 @@ def test_data_error_describes_problems_readably() -> None:
 def test_row_numbers_follow_the_first_row(first_row: int) -> None:
     result = parse_records("sheet", [HEADER, ["2025-01-01", "Atlas", "arr", "x"]], METRICS, first_row=first_row)
     assert result.problems.get_column("row").to_list() == [first_row + 1]
+
+
+def test_text_values_that_look_like_null_spellings_are_kept() -> None:
+    header = ["date", "product_line", "channel", "text", "segment", "nps_score", "theme"]
+    result = parse_records(
+        "f.csv",
+        [
+            header,
+            ["2025-01-01", "Atlas", "survey", "NA", "NA", "NA", "None"],
+            ["2025-02-01", "Atlas", "survey", "-", "N/A", "-", "null"],
+        ],
+        FEEDBACK,
+    )
+    assert result.ok
+    assert result.data().select("text", "segment", "nps_score", "theme").rows() == [
+        ("NA", "NA", None, "None"),
+        ("-", None, None, None),
+    ]
