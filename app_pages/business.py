@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import streamlit as st
-from streamlit.elements.metric import DeltaColor
 
 from insights.business import (
     breakdown,
@@ -18,7 +15,7 @@ from insights.business import (
     metric_kpi,
     metric_labels,
     metric_named,
-    partial_periods,
+    partial_period_labels,
     period_table,
     total_vs_target,
     whole_period_values,
@@ -29,22 +26,21 @@ from insights.scope import View
 from ui.business_figures import (
     axis_title,
     breakdown_figure,
-    metric_delta,
     period_table_columns,
     total_vs_target_figure,
     trend_by_line_figure,
 )
 from ui.charts import line_colors
 from ui.components import (
-    delta_color,
+    comma_list,
     download_csv,
     empty_state,
+    improved,
+    kpi_card,
+    kpi_placeholder,
     number_format,
-    page_header,
-    source_problems,
+    open_page,
 )
-from ui.data import bundle, settings
-from ui.filters import current_view
 
 SOURCES = ("metrics", "metric_catalog", "targets")
 # URL keys of the picker; they must not clash with the global filters' (lines, range, granularity, vs).
@@ -61,16 +57,12 @@ def _scope_name(view: View) -> str:
     if view.all_selected:
         return "company"
     if len(view.product_lines) <= 2:
-        return " + ".join(view.product_lines)
+        return comma_list(view.product_lines, separator=" + ")
     return f"{len(view.product_lines)} product lines"
 
 
-current = settings()
-data = bundle(current)
-view = current_view()
+current, data, view = open_page("Business Data & Insights", SOURCES)
 numbers = number_format(current)
-page_header("Business Data & Insights", view, data, SOURCES, current)
-source_problems(data, SOURCES)
 
 metrics, catalog, targets = data.frame("metrics"), data.frame("metric_catalog"), data.frame("targets")
 if catalog.height == 0:
@@ -180,64 +172,56 @@ elif kpi_row is None:
     empty_state(f"No {label} data for the {_scope_name(view)} in {period.label}.")
 else:
     vs = f"vs {comparison.label}"
-    # ui.components.delta_color returns one of st.metric's colours, typed as a plain str.
-    colour = cast(DeltaColor, delta_color(definition.higher_is_better))
+    better = definition.higher_is_better
     company, target_card, best_card, worst_card = st.columns(4)
-    company.metric(
-        f"{label} · {period.label}",
-        format_value(kpi_row["value"], unit, numbers),
-        metric_delta(change_text(unit, kpi_row["delta"], kpi_row["delta_pct"], numbers)),
-        delta_color=colour,
-        delta_description=vs,
-        help=f"Exact: {exact_text(kpi_row['value'], unit, numbers)}; "
-        f"{comparison.label}: {exact_text(kpi_row['previous'], unit, numbers)}",
-        chart_data=whole_period_values(totals),
-        border=True,
-        height="stretch",
-    )
-    if kpi_row["target"] is None:
-        target_card.metric(
-            f"Target · {period.label}",
-            "–",
-            help=f"No target in the targets data covers {period.label} for {label}.",
-            border=True,
-            height="stretch",
+    with company:
+        kpi_card(
+            f"{label} · {period.label}",
+            format_value(kpi_row["value"], unit, numbers),
+            delta_text=change_text(unit, kpi_row["delta"], kpi_row["delta_pct"], numbers),
+            delta=kpi_row["delta"],
+            improved=improved(kpi_row["delta"], better),
+            description=vs,
+            help=f"Exact: {exact_text(kpi_row['value'], unit, numbers)}; "
+            f"{comparison.label}: {exact_text(kpi_row['previous'], unit, numbers)}",
+            sparkline=whole_period_values(totals),
         )
-    else:
-        on_target = kpi_row["status"] == "met"
-        target_card.metric(
-            f"Target · {period.label}",
-            format_value(kpi_row["target"], unit, numbers),
-            metric_delta(format_delta(kpi_row["target_gap"], unit, numbers)),
-            delta_color=colour,
-            delta_description="✓ on target" if on_target else "✗ off target",
-            help=f"Exact target: {exact_text(kpi_row['target'], unit, numbers)}; the change is the value's gap to it.",
-            border=True,
-            height="stretch",
-        )
+    with target_card:
+        if kpi_row["target"] is None:
+            kpi_placeholder(
+                f"Target · {period.label}", f"No target in the targets data covers {period.label} for {label}."
+            )
+        else:
+            kpi_card(
+                f"Target · {period.label}",
+                format_value(kpi_row["target"], unit, numbers),
+                delta_text=format_delta(kpi_row["target_gap"], unit, numbers),
+                delta=kpi_row["target_gap"],
+                improved=improved(kpi_row["target_gap"], better),
+                description="✓ on target" if kpi_row["status"] == "met" else "✗ off target",
+                help=f"Exact target: {exact_text(kpi_row['target'], unit, numbers)}; "
+                "the change is the value's gap to it.",
+            )
     ranked = line_changes(metrics, catalog, definition.metric, period, comparison, view.lines_filter)
     for card, heading, position in ((best_card, "Best change", 0), (worst_card, "Worst change", -1)):
-        if ranked.height < 2:
-            card.metric(
+        with card:
+            if ranked.height < 2:
+                kpi_placeholder(
+                    f"{heading} · {period.label}",
+                    "Select two or more product lines with data in both periods to rank them.",
+                )
+                continue
+            line = ranked.row(position, named=True)
+            kpi_card(
                 f"{heading} · {period.label}",
-                "–",
-                help="Select two or more product lines with data in both periods to rank them.",
-                border=True,
-                height="stretch",
+                line["product_line"],
+                delta_text=change_text(unit, line["delta"], line["delta_pct"], numbers),
+                delta=line["delta"],
+                improved=improved(line["delta"], better),
+                description=vs,
+                help=f"{line['product_line']}: {exact_text(line['value'], unit, numbers)} in "
+                f"{period.label}, {exact_text(line['previous'], unit, numbers)} in {comparison.label}.",
             )
-            continue
-        line = ranked.row(position, named=True)
-        card.metric(
-            f"{heading} · {period.label}",
-            line["product_line"],
-            metric_delta(change_text(unit, line["delta"], line["delta_pct"], numbers)),
-            delta_color=colour,
-            delta_description=vs,
-            help=f"{line['product_line']}: {exact_text(line['value'], unit, numbers)} in "
-            f"{period.label}, {exact_text(line['previous'], unit, numbers)} in {comparison.label}.",
-            border=True,
-            height="stretch",
-        )
 
 # --- main chart: the metric by product line over the range -----------------------------------------------------------
 table = period_table(
@@ -283,10 +267,10 @@ if has_target and not single_line:
     )
 else:
     st.plotly_chart(trend, width="stretch", key="business_trend")
-partial = partial_periods(table)
+partial = partial_period_labels(table)
 if partial:
     st.caption(
-        f"Hollow markers: {', '.join(partial)} lie only partly inside the date range or the data, so their values "
+        f"Hollow markers: {comma_list(partial)} lie only partly inside the date range or the data, so their values "
         "cover part of the period."
     )
 
@@ -315,7 +299,7 @@ if period is not None and comparison is not None:
             key=f"business_breakdown_{by}",
         )
     if missing:
-        st.caption(f"{label} is not broken down by {' or '.join(missing)} in the data.")
+        st.caption(f"{label} is not broken down by {comma_list(missing, separator=' or ')} in the data.")
 
 # --- the table behind it ---------------------------------------------------------------------------------------------
 st.subheader("The numbers behind the chart", anchor=False)

@@ -7,14 +7,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from insights.customer_views import (
-    complete_periods,
-    customer_pulse,
-    customer_pulse_by_period,
-    partial_periods,
-    ranked_themes,
-    sentiment_shares,
-)
+from insights.customer_views import customer_pulse, customer_pulse_by_period, ranked_themes, sentiment_shares
 from insights.customers import (
     feedback_volume,
     nps,
@@ -25,26 +18,31 @@ from insights.customers import (
     theme_trend,
     verbatims,
 )
-from insights.formatting import NumberFormat, format_count, format_delta, format_value
+from insights.formatting import NumberFormat, format_count, format_value
+from insights.periods import complete_periods, partial_periods
 from insights.scope import View
 from sources.settings import Settings
 from ui.charts import line_colors
-from ui.components import download_csv, empty_state, number_format, page_header, source_problems
-from ui.customers_figures import (
+from ui.components import (
+    Kpi,
     comma_list,
     day_text,
-    delta_style,
+    download_csv,
+    empty_state,
+    kpi_row,
+    number_format,
+    open_page,
+    partial_periods_note,
+    sparkline,
+)
+from ui.customers_figures import (
     mix_figure,
     nps_mix_figure,
     nps_trend_figure,
-    partial_periods_note,
     sentiment_by_line_figure,
-    sparkline,
     theme_bars_figure,
     theme_trend_figure,
 )
-from ui.data import bundle, settings
-from ui.filters import current_view
 
 SOURCES = ("feedback",)
 RANKED_THEMES = 10
@@ -88,94 +86,76 @@ def render_kpis(feedback: pl.DataFrame, view: View, current: Settings, formats: 
         view.fiscal_year_start_month,
         minimum,
     )
-    against = f"vs {view.comparison.label}"
 
-    def delta_of(column: str) -> float | None:
+    def delta_of(column: str, scale: float = 1.0) -> float | None:
         current_value, previous_value = now[column], before[column]
         if current_value is None or previous_value is None:
             return None
-        return float(current_value - previous_value)
+        return float(current_value - previous_value) * scale
 
-    nps_card, responses_card, volume_card, negative_card, arr_card = st.columns(5)
-    with nps_card:
-        color, arrow = delta_style(nps_delta, higher_is_better=True)
-        low = bool(now["low_confidence"])
-        st.metric(
-            f"NPS · n={format_count(now['responses'], formats)}" + (" · low confidence" if low else ""),
-            format_value(now["nps"], "score", formats),
-            format_delta(nps_delta, "score", formats) if nps_delta is not None else None,
-            delta_color=color,
-            delta_arrow=arrow,
-            # Whether the change is beyond chance is in the help: the card is too narrow to say it.
-            delta_description=against,
-            icon=":material/warning:" if low else None,
-            border=True,
-            help=_nps_help(now, before, (view.period.label, view.comparison.label), significant, minimum),
-            chart_data=sparkline(history.get_column("nps").to_list()),
-        )
-    with responses_card:
-        delta = delta_of("responses")
-        color, arrow = delta_style(delta, higher_is_better=None)
-        st.metric(
-            "NPS responses",
-            format_count(now["responses"], formats),
-            format_delta(delta, "count", formats) if delta is not None else None,
-            delta_color=color,
-            delta_arrow=arrow,
-            delta_description=against,
-            border=True,
-            help=f"Feedback rows with a 0–10 score in {view.period.label}, any channel: {now['responses']:,} "
-            f"({view.comparison.label}: {before['responses']:,}).",
-            chart_data=sparkline(history.get_column("responses").to_list()),
-        )
-    with volume_card:
-        delta = delta_of("feedback")
-        color, arrow = delta_style(delta, higher_is_better=None)
-        st.metric(
-            "Feedback volume",
-            format_count(now["feedback"], formats),
-            format_delta(delta, "count", formats) if delta is not None else None,
-            delta_color=color,
-            delta_arrow=arrow,
-            delta_description=against,
-            border=True,
-            help=f"Pieces of feedback in {view.period.label}, every channel: {now['feedback']:,} "
-            f"({view.comparison.label}: {before['feedback']:,}).",
-            chart_data=sparkline(history.get_column("feedback").to_list()),
-        )
-    with negative_card:
-        share_delta = delta_of("negative_share")
-        delta = share_delta * 100 if share_delta is not None else None
-        color, arrow = delta_style(delta, higher_is_better=False)
-        share = now["negative_share"]
-        st.metric(
-            "Negative share",
-            format_value(share * 100 if share is not None else None, "percent", formats),
-            format_delta(delta, "percent", formats) if delta is not None else None,
-            delta_color=color,
-            delta_arrow=arrow,
-            delta_description=against,
-            border=True,
-            help=f"{now['negative']:,} negative pieces of feedback in {view.period.label}, of those with a sentiment"
-            + (f": {share:.2%}." if share is not None else "."),
-            chart_data=sparkline(history.get_column("negative_share").to_list()),
-        )
-    with arr_card:
-        delta = delta_of("negative_arr")
-        color, arrow = delta_style(delta, higher_is_better=False)
-        st.metric(
-            "ARR behind negatives",
-            format_value(now["negative_arr"], "currency", formats),
-            format_delta(delta, "currency", formats) if delta is not None else None,
-            delta_color=color,
-            delta_arrow=arrow,
-            delta_description=against,
-            border=True,
-            help=f"{format_value(now['negative_arr'], 'currency', formats, compact=False)} across "
-            f"{now['negative_accounts']:,} accounts with negative feedback in {view.period.label}, each counted once "
-            "at the ARR on its latest feedback in the period.",
-            chart_data=sparkline(history.get_column("negative_arr").to_list()),
-        )
+    def history_of(column: str) -> list[float]:
+        return sparkline(history.get_column(column).to_list())
+
+    low = bool(now["low_confidence"])
+    share = now["negative_share"]
+    kpi_row(
+        [
+            Kpi(
+                f"NPS · n={format_count(now['responses'], formats)}" + (" · low confidence" if low else ""),
+                format_value(now["nps"], "score", formats),
+                nps_delta,
+                "score",
+                higher_is_better=True,
+                # Whether the change is beyond chance is in the help: the card is too narrow to say it.
+                help=_nps_help(now, before, (view.period.label, view.comparison.label), significant, minimum),
+                sparkline=history_of("nps"),
+                icon=":material/warning:" if low else None,
+            ),
+            Kpi(
+                "NPS responses",
+                format_count(now["responses"], formats),
+                delta_of("responses"),
+                "count",
+                higher_is_better=None,
+                help=f"Feedback rows with a 0–10 score in {view.period.label}, any channel: {now['responses']:,} "
+                f"({view.comparison.label}: {before['responses']:,}).",
+                sparkline=history_of("responses"),
+            ),
+            Kpi(
+                "Feedback volume",
+                format_count(now["feedback"], formats),
+                delta_of("feedback"),
+                "count",
+                higher_is_better=None,
+                help=f"Pieces of feedback in {view.period.label}, every channel: {now['feedback']:,} "
+                f"({view.comparison.label}: {before['feedback']:,}).",
+                sparkline=history_of("feedback"),
+            ),
+            Kpi(
+                "Negative share",
+                format_value(share * 100 if share is not None else None, "percent", formats),
+                delta_of("negative_share", scale=100),
+                "percent",
+                higher_is_better=False,
+                help=f"{now['negative']:,} negative pieces of feedback in {view.period.label}, of those with a "
+                "sentiment" + (f": {share:.2%}." if share is not None else "."),
+                sparkline=history_of("negative_share"),
+            ),
+            Kpi(
+                "ARR behind negatives",
+                format_value(now["negative_arr"], "currency", formats),
+                delta_of("negative_arr"),
+                "currency",
+                higher_is_better=False,
+                help=f"{format_value(now['negative_arr'], 'currency', formats, compact=False)} across "
+                f"{now['negative_accounts']:,} accounts with negative feedback in {view.period.label}, each counted "
+                "once at the ARR on its latest feedback in the period.",
+                sparkline=history_of("negative_arr"),
+            ),
+        ],
+        f"vs {view.comparison.label}",
+        formats,
+    )
 
 
 def _nps_help(
@@ -288,29 +268,19 @@ def render_themes(feedback: pl.DataFrame, view: View, formats: NumberFormat) -> 
 def render_mix(feedback: pl.DataFrame, view: View, formats: NumberFormat) -> None:
     """Where feedback comes from, what kind it is, and how each product line's sentiment splits."""
     channel_column, category_column, sentiment_column = st.columns(3)
-    with channel_column:
-        channels = feedback_volume(feedback, ("channel",))
-        st.plotly_chart(
+    # The title names the leader; a missing category (it is optional) reads as "untyped".
+    titles = {"channel": "Where it comes from: {} leads", "category": "What kind: mostly {}"}
+    for column, (category, title) in zip((channel_column, category_column), titles.items(), strict=True):
+        volume = feedback_volume(feedback, (category,))
+        column.plotly_chart(
             mix_figure(
-                channels,
-                category="channel",
-                title=f"Where it comes from: {channels.item(0, 'channel')} leads",
+                volume,
+                category=category,
+                title=title.format(volume.item(0, category) or "untyped"),
                 number_format=formats,
             ),
             width="stretch",
-            key="channel_mix",
-        )
-    with category_column:
-        categories = feedback_volume(feedback, ("category",))
-        st.plotly_chart(
-            mix_figure(
-                categories,
-                category="category",
-                title=f"What kind: mostly {categories.item(0, 'category') or 'untyped'}",
-                number_format=formats,
-            ),
-            width="stretch",
-            key="category_mix",
+            key=f"{category}_mix",
         )
     with sentiment_column:
         st.plotly_chart(
@@ -361,12 +331,8 @@ def render_verbatims(feedback: pl.DataFrame, view: View, current: Settings) -> N
 
 def main() -> None:
     """Lay out the page for the current view."""
-    current = settings()
-    data = bundle(current)
-    view = current_view()
+    current, data, view = open_page("Customer & Market Insights", SOURCES)
     formats = number_format(current)
-    page_header("Customer & Market Insights", view, data, SOURCES, current)
-    source_problems(data, SOURCES)
     feedback = data.frame("feedback")
     if feedback.height == 0:
         empty_state(

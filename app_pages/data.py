@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 
+from insights.formatting import EMPTY
 from sources.contracts import CONTRACTS, Contract
 from sources.files import SourceInfo
 from sources.settings import Settings
 from sources.templates import contract_table, key_text, template_csv
-from ui.components import download_csv, page_header
-from ui.data import bundle, settings
-from ui.filters import current_view
+from ui.components import comma_list, day_text, download_csv, markdown_bullets, markdown_lines, open_page
 
 SOURCES = tuple(CONTRACTS)
 CARDS_PER_ROW = 3
@@ -35,7 +34,7 @@ CONTRACT_HEADINGS = {
 
 
 def _day(day: date | None, current: Settings) -> str:
-    return format_date(day, "d MMM y", locale=current.locale) if day is not None else "–"
+    return day_text(day, current.locale) if day is not None else EMPTY
 
 
 def _source_card(contract: Contract, info: SourceInfo | None, current: Settings) -> None:
@@ -69,10 +68,10 @@ def _source_card(contract: Contract, info: SourceInfo | None, current: Settings)
     else:
         facts = ["**Rows** none used: the file is rejected"]
     facts += [f"**Read at** {read_at}", f"**Origin** `{info.origin}`"]
-    st.markdown("  \n".join(facts))
+    st.markdown(markdown_lines(facts))
     if info.notes:
         with st.expander(f"Read leniently: {len(info.notes)} note{'s' if len(info.notes) != 1 else ''}"):
-            st.markdown("\n".join(f"- {note}" for note in info.notes))
+            st.markdown(markdown_bullets(info.notes))
     if status == "error":
         count = info.problems.height
         st.markdown(f"**{count:,} problem{'s' if count != 1 else ''}** keep this file out; fix them and reload.")
@@ -91,10 +90,7 @@ def _source_card(contract: Contract, info: SourceInfo | None, current: Settings)
         download_csv(problems, f"{contract.name}_problems.csv", "Download problems", key=f"problems_{contract.name}")
 
 
-current = settings()
-data = bundle(current)
-view = current_view()
-page_header("Data", view, data, SOURCES, current)
+current, data, _ = open_page("Data", SOURCES, show_problems=False)
 st.markdown("Where every number on the dashboard comes from, and what a file must look like to feed it.")
 
 # --- one card per source ---------------------------------------------------------------------------------------------
@@ -125,7 +121,7 @@ for contract in contracts:
         # A static table wraps long descriptions instead of clipping them: this is documentation to read.
         st.table(contract_table(contract).rename(CONTRACT_HEADINGS), hide_index=True, border="horizontal")
         if contract.checks:
-            st.markdown("**Also checked:** " + "; ".join(contract.checks) + ".")
+            st.markdown(f"**Also checked:** {comma_list(contract.checks, separator='; ')}.")
         st.download_button(
             "Download CSV template",
             data=template_csv(contract),

@@ -17,11 +17,18 @@ from insights.overview import (
 )
 from sources.contracts import CONTRACTS
 from ui.charts import line_colors
-from ui.components import download_csv, empty_state, number_format, page_header, source_problems
-from ui.data import bundle, data_version, settings
-from ui.filters import current_view
+from ui.components import (
+    comma_list,
+    download_csv,
+    empty_state,
+    kpi_card,
+    markdown_text,
+    number_format,
+    open_page,
+)
+from ui.data import data_version
 from ui.overview_cache import ranked_notable_changes
-from ui.overview_figures import currency_symbol, delta_style, paired_trends_figure, scorecard_columns
+from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
 
 SOURCES = ["metrics", "metric_catalog", "targets", "feedback", "adoption"]
 HEADLINES = 7
@@ -33,11 +40,6 @@ EXPLAINED_ON = {
 }
 
 
-def markdown_text(text: str) -> str:
-    """Plain text for a Markdown field: two dollar signs would otherwise start a formula."""
-    return text.replace("$", "\\$")
-
-
 def show_change(sentence: str, page: str) -> None:
     """One notable change and the page that explains it."""
     target, label, icon = EXPLAINED_ON.get(page, EXPLAINED_ON["business"])
@@ -47,15 +49,10 @@ def show_change(sentence: str, page: str) -> None:
         st.page_link(target, label=label, icon=icon)
 
 
-current = settings()
-data = bundle(current)
-view = current_view()
+current, data, view = open_page("Overview", SOURCES)
 formats = number_format(current)
 symbol = currency_symbol(current.currency, current.locale)
 datasets = {name: data.frame(name) for name in CONTRACTS}
-
-page_header("Overview", view, data, SOURCES, current)
-source_problems(data, SOURCES)
 
 if view.period is None or view.comparison is None:
     empty_state(
@@ -73,18 +70,16 @@ per_row = cards.height if cards.height <= 4 else math.ceil(cards.height / 2)
 slots = [column for _ in range(math.ceil(cards.height / max(per_row, 1))) for column in st.columns(per_row)]
 for slot, card in zip(slots, cards.iter_rows(named=True), strict=False):
     text = card_text(card, period.label, comparison.label, formats, current.nps_min_responses)
-    arrow, colour = delta_style(card["delta"], card["improved"], text.delta)
     with slot:
-        st.metric(
+        kpi_card(
             card["label"],
             text.value,
-            text.delta,
-            delta_color=colour,
-            delta_arrow=arrow,
-            delta_description=text.description,
-            help=markdown_text(text.help),
-            border=True,
-            chart_data=card["sparkline"] or None,
+            delta_text=text.delta,
+            delta=card["delta"],
+            improved=card["improved"],
+            description=text.description,
+            help=text.help,
+            sparkline=card["sparkline"],
         )
 notes = []
 if fell_back and card_ids:
@@ -93,13 +88,14 @@ if fell_back and card_ids:
     )
 coarser = coarser_metric_labels(datasets, card_ids, view)
 if coarser:
-    notes.append(f"{', '.join(coarser)}: recorded monthly, so shown for the month each week starts in.")
+    notes.append(f"{comma_list(coarser)}: recorded monthly, so shown for the month each week starts in.")
 st.caption(
-    " ".join(
+    comma_list(
         [
             f"{period.label} against {comparison.label}; sparklines: each complete {view.granularity} of the range.",
             *notes,
-        ]
+        ],
+        separator=" ",
     )
 )
 

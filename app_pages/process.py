@@ -6,25 +6,32 @@ from typing import Any
 
 import streamlit as st
 
-from insights.customer_views import complete_periods, partial_periods
-from insights.formatting import NumberFormat, format_count, format_delta, format_value
-from insights.periods import Period
+from insights.formatting import NumberFormat, format_count, format_value
+from insights.periods import Period, complete_periods, partial_periods
 from insights.process import adoption_matrix, cadence_adherence, lapsed_teams, process_by_product_line, teams_in_scope
 from insights.process_views import practice_markers, practices_slower_than, process_pulse
 from insights.scope import View
 from sources.files import DataBundle
 from sources.settings import Settings
 from ui.charts import line_colors
-from ui.components import download_csv, empty_state, number_format, page_header, source_problems
-from ui.customers_figures import comma_list, day_text, delta_style, partial_periods_note, sparkline
-from ui.data import bundle, data_version, settings
-from ui.filters import current_view
+from ui.components import (
+    Kpi,
+    comma_list,
+    day_text,
+    download_csv,
+    empty_state,
+    kpi_row,
+    number_format,
+    open_page,
+    partial_periods_note,
+    sparkline,
+)
+from ui.data import data_version
 from ui.process_figures import (
     adherence_figure,
     adoption_matrix_figure,
     adoption_trend_figure,
-    cached_adoption_by_period,
-    cached_process_pulse_by_period,
+    cached_by_period,
     markers_caption,
 )
 
@@ -55,7 +62,8 @@ def render_kpis(data: DataBundle, view: View, period: Period, comparison: Period
     window = complete_periods(
         view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
     )
-    history = cached_process_pulse_by_period(
+    history = cached_by_period(
+        "pulse",
         data_version(current.data_dir),
         lines,
         view.granularity,
@@ -63,70 +71,59 @@ def render_kpis(data: DataBundle, view: View, period: Period, comparison: Period
         window[0].start if window else period.start,
         period.end,
     )
-    against = f"vs {comparison.label}"
-    adoption_card, adherence_card, teams_card, lapsed_card = st.columns(4)
-    with adoption_card:
-        delta = _points(now["adoption_rate"], before["adoption_rate"])
-        color, arrow = delta_style(delta, higher_is_better=True)
-        st.metric(
-            "Adoption",
-            _share(now["adoption_rate"], formats),
-            format_delta(delta, "percent", formats) if delta is not None else None,
-            delta_color=color,
-            delta_arrow=arrow,
-            delta_description=against,
-            border=True,
-            help=_adoption_help(now, before, period, comparison),
-            chart_data=sparkline(history.get_column("adoption_rate").to_list()),
-        )
-    with adherence_card:
-        delta = _points(now["adherence"], before["adherence"])
-        color, arrow = delta_style(delta, higher_is_better=True)
-        st.metric(
-            "Cadence adherence",
-            _share(now["adherence"], formats),
-            format_delta(delta, "percent", formats) if delta is not None else None,
-            delta_color=color,
-            delta_arrow=arrow,
-            delta_description=against,
-            border=True,
-            help=f"{now['on_time']:,} of {now['intervals']:,} occurrences in {period.label} came within their "
-            f"practice's cadence of the team's previous one"
-            + (f" ({now['adherence']:.2%})." if now["adherence"] is not None else ".")
-            + f" {comparison.label}: {before['on_time']:,} of {before['intervals']:,}.",
-            chart_data=sparkline(history.get_column("adherence").to_list()),
-        )
-    with teams_card:
-        delta = float(now["teams"] - before["teams"])
-        color, arrow = delta_style(delta, higher_is_better=None)
-        st.metric(
-            "Teams in scope",
-            format_count(now["teams"], formats),
-            format_delta(delta, "count", formats),
-            delta_color=color,
-            delta_arrow=arrow,
-            delta_description=against,
-            border=True,
-            help=f"Teams of the selected product lines active at any time in {period.label}: {now['teams']:,} "
-            f"({comparison.label}: {before['teams']:,}).",
-            chart_data=sparkline(history.get_column("teams").to_list()),
-        )
-    with lapsed_card:
-        delta = float(now["lapsed"] - before["lapsed"])
-        color, arrow = delta_style(delta, higher_is_better=False)
-        st.metric(
-            "Lapsed cadences",
-            format_count(now["lapsed"], formats),
-            format_delta(delta, "count", formats),
-            delta_color=color,
-            delta_arrow=arrow,
-            delta_description=f"vs end of {comparison.label}",
-            border=True,
-            help=f"Team × practice pairs run at least twice whose last run was more than {LAPSE_GRACE:g} × the "
-            f"practice's cadence before {day_text(period.end, current.locale)} (active teams only): {now['lapsed']:,}. "
-            f"At the end of {comparison.label}: {before['lapsed']:,}.",
-            chart_data=sparkline(history.get_column("lapsed").to_list()),
-        )
+
+    def history_of(column: str) -> list[float]:
+        return sparkline(history.get_column(column).to_list())
+
+    kpi_row(
+        [
+            Kpi(
+                "Adoption",
+                _share(now["adoption_rate"], formats),
+                _points(now["adoption_rate"], before["adoption_rate"]),
+                "percent",
+                higher_is_better=True,
+                help=_adoption_help(now, before, period, comparison),
+                sparkline=history_of("adoption_rate"),
+            ),
+            Kpi(
+                "Cadence adherence",
+                _share(now["adherence"], formats),
+                _points(now["adherence"], before["adherence"]),
+                "percent",
+                higher_is_better=True,
+                help=f"{now['on_time']:,} of {now['intervals']:,} occurrences in {period.label} came within their "
+                f"practice's cadence of the team's previous one"
+                + (f" ({now['adherence']:.2%})." if now["adherence"] is not None else ".")
+                + f" {comparison.label}: {before['on_time']:,} of {before['intervals']:,}.",
+                sparkline=history_of("adherence"),
+            ),
+            Kpi(
+                "Teams in scope",
+                format_count(now["teams"], formats),
+                float(now["teams"] - before["teams"]),
+                "count",
+                higher_is_better=None,
+                help=f"Teams of the selected product lines active at any time in {period.label}: {now['teams']:,} "
+                f"({comparison.label}: {before['teams']:,}).",
+                sparkline=history_of("teams"),
+            ),
+            Kpi(
+                "Lapsed cadences",
+                format_count(now["lapsed"], formats),
+                float(now["lapsed"] - before["lapsed"]),
+                "count",
+                higher_is_better=False,
+                help=f"Team × practice pairs run at least twice whose last run was more than {LAPSE_GRACE:g} × the "
+                f"practice's cadence before {day_text(period.end, current.locale)} (active teams only): "
+                f"{now['lapsed']:,}. At the end of {comparison.label}: {before['lapsed']:,}.",
+                sparkline=history_of("lapsed"),
+                description=f"vs end of {comparison.label}",
+            ),
+        ],
+        f"vs {comparison.label}",
+        formats,
+    )
     return now
 
 
@@ -169,7 +166,8 @@ def render_matrix(data: DataBundle, view: View, period: Period, pulse: dict[str,
 
 def render_trend(data: DataBundle, view: View, current: Settings) -> None:
     """Adoption per practice over the range, with roll-outs and process events marked."""
-    by_period = cached_adoption_by_period(
+    by_period = cached_by_period(
+        "adoption",
         data_version(current.data_dir),
         view.lines_filter,
         view.granularity,
@@ -295,11 +293,7 @@ def render_rollup(data: DataBundle, view: View, period: Period) -> None:
 
 def main() -> None:
     """Lay out the page for the current view."""
-    current = settings()
-    data = bundle(current)
-    view = current_view()
-    page_header("Process & Practices", view, data, SOURCES, current)
-    source_problems(data, SOURCES)
+    current, data, view = open_page("Process & Practices", SOURCES)
     missing = [name for name in REQUIRED if data.frame(name).height == 0]
     if missing:
         empty_state(

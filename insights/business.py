@@ -373,7 +373,7 @@ def group_of(groups: Sequence[MetricGroup], metric: str | None) -> str | None:
     return next((group.key for group in groups if metric in group.metrics), None)
 
 
-def partial_periods(table: pl.DataFrame) -> list[str]:
+def partial_period_labels(table: pl.DataFrame) -> list[str]:
     """Labels of the periods of a period_table or total_vs_target frame that are not whole, in time order."""
     return (
         table.filter(~pl.col("complete"))

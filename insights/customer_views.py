@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Literal
 
 import polars as pl
 
 from insights.customers import nps, sentiment_mix
-from insights.periods import Granularity, Period, period_start, periods_between
+from insights.periods import Granularity, period_start
 
 ThemeOrder = Literal["volume", "arr"]
 
@@ -26,40 +25,6 @@ _PULSE_COLUMNS = (
     "negative_accounts",
     "negative_arr",
 )
-
-
-def complete_periods(
-    start: date,
-    end: date,
-    coverage_end: date,
-    granularity: Granularity,
-    fiscal_year_start_month: int = 1,
-) -> list[Period]:
-    """The periods lying wholly inside [start, end] and the data's coverage, in order (a KPI sparkline's points)."""
-    bound = min(end, coverage_end)
-    return [
-        period
-        for period in periods_between(start, end, granularity, fiscal_year_start_month)
-        if period.start >= start and period.end <= bound
-    ]
-
-
-def partial_periods(
-    start: date,
-    end: date,
-    coverage_end: date,
-    granularity: Granularity,
-    fiscal_year_start_month: int = 1,
-) -> list[Period]:
-    """The periods overlapping [start, end] that the range or the data cuts short: their counts are not comparable."""
-    whole = {
-        period.start for period in complete_periods(start, end, coverage_end, granularity, fiscal_year_start_month)
-    }
-    return [
-        period
-        for period in periods_between(start, end, granularity, fiscal_year_start_month)
-        if period.start not in whole
-    ]
 
 
 def customer_pulse(feedback: pl.DataFrame, by: Sequence[str] = (), min_responses: int = 30) -> pl.DataFrame:

@@ -22,7 +22,7 @@ from insights.metrics import (
     scope_metrics,
 )
 from insights.metrics import delta_pct as relative_change
-from insights.periods import Period, metric_grains, period_start, periods_between
+from insights.periods import Period, complete_periods, metric_grains, period_start, periods_between
 from insights.process import adoption_rate, process_by_product_line
 from insights.scope import View
 from sources.contracts import contract_for
@@ -158,9 +158,10 @@ def sparkline_periods(view: View) -> list[Period]:
     """The complete periods of the view's granularity from the range's start up to the selected period, in order."""
     if view.period is None:
         return []
-    periods = periods_between(view.start, view.period.end, view.granularity, view.fiscal_year_start_month)
     # A period cut by the range's start is partial: its sum or mean would dip for no reason.
-    return [period for period in periods if period.start >= view.start]
+    return complete_periods(
+        view.start, view.period.end, view.period.end, view.granularity, view.fiscal_year_start_month
+    )
 
 
 def overview_cards(datasets: Mapping[str, pl.DataFrame], view: View, min_responses: int = 30) -> pl.DataFrame:

@@ -179,6 +179,40 @@ def periods_between(
     return periods
 
 
+def complete_periods(
+    start: date,
+    end: date,
+    coverage_end: date,
+    granularity: Granularity,
+    fiscal_year_start_month: int = 1,
+) -> list[Period]:
+    """The periods lying wholly inside [start, end] and the data's coverage, in order (a KPI sparkline's points)."""
+    bound = min(end, coverage_end)
+    return [
+        period
+        for period in periods_between(start, end, granularity, fiscal_year_start_month)
+        if period.start >= start and period.end <= bound
+    ]
+
+
+def partial_periods(
+    start: date,
+    end: date,
+    coverage_end: date,
+    granularity: Granularity,
+    fiscal_year_start_month: int = 1,
+) -> list[Period]:
+    """The periods overlapping [start, end] that the range or the data cuts short: their counts are not comparable."""
+    whole = {
+        period.start for period in complete_periods(start, end, coverage_end, granularity, fiscal_year_start_month)
+    }
+    return [
+        period
+        for period in periods_between(start, end, granularity, fiscal_year_start_month)
+        if period.start not in whole
+    ]
+
+
 def _check_fiscal_start(fiscal_year_start_month: int) -> None:
     if not 1 <= fiscal_year_start_month <= 12:
         raise ValueError(f"fiscal_year_start_month must be 1–12, not {fiscal_year_start_month}")

@@ -400,7 +400,7 @@ def contracts_markdown() -> str:
         parts.append(f"### `{contract.file_name}`{optional}\n\nOne row is {contract.row}. Key: {key}.\n")
         parts.append("| column | type | required | allowed | description |\n|---|---|---|---|---|")
         for column in contract.columns:
-            allowed = ", ".join(column.allowed) if column.allowed else _bounds_text(column)
+            allowed = ", ".join(column.allowed) if column.allowed else bounds_text(column)
             parts.append(
                 f"| `{column.name}` | {column.type_name} | {'yes' if column.required else 'no'} "
                 f"| {allowed} | {column.description} |"
@@ -411,7 +411,8 @@ def contracts_markdown() -> str:
     return "\n".join(parts)
 
 
-def _bounds_text(column: Column) -> str:
+def bounds_text(column: Column) -> str:
+    """A numeric column's bounds in words ("0 to 10", "≥ 0"); empty when it has none."""
     if column.min is not None and column.max is not None:
         return f"{column.min:g} to {column.max:g}"
     if column.min is not None:

@@ -7,7 +7,7 @@ import io
 
 import polars as pl
 
-from sources.contracts import Column, Contract, _bounds_text
+from sources.contracts import Column, Contract, bounds_text
 
 CONTRACT_TABLE_SCHEMA: dict[str, pl.DataType] = {
     "column": pl.String(),
@@ -22,7 +22,7 @@ CONTRACT_TABLE_SCHEMA: dict[str, pl.DataType] = {
 
 def allowed_text(column: Column) -> str:
     """The values a column allows, in words: its allowed values, its bounds, or nothing when anything goes."""
-    return ", ".join(column.allowed) if column.allowed else _bounds_text(column)
+    return ", ".join(column.allowed) if column.allowed else bounds_text(column)
 
 
 def contract_table(contract: Contract) -> pl.DataFrame:

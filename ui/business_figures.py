@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
 from insights.business import change_text
-from insights.formatting import MINUS, NumberFormat, format_value
+from insights.formatting import NumberFormat, format_value
 from ui.charts import AXIS_FORMAT, HOVER_FORMAT, NEUTRAL, bar_figure, base_layout
 
 TOTAL_COLOR = "#24292f"
@@ -200,11 +200,6 @@ def total_vs_target_figure(totals: pl.DataFrame, *, title: str, name: str, unit:
     )
     figure.update_xaxes(tickangle=0)
     return figure
-
-
-def metric_delta(text: str) -> str:
-    """A delta for st.metric, which reads the direction from a leading ASCII hyphen, not from a real minus sign."""
-    return "-" + text[1:] if text.startswith(MINUS) else text
 
 
 def breakdown_figure(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
 
 import plotly.graph_objects as go
 import polars as pl
+
+from insights.periods import Granularity, Period, period_label
 
 # Okabe-Ito, extended: distinguishable for colour-blind readers, and none of them is the green/red of good/bad.
 PALETTE = (
@@ -24,11 +26,17 @@ PALETTE = (
     "#117733",
 )
 GOOD, BAD, NEUTRAL, MUTED = "#1a7f37", "#cf222e", "#8c959f", "#d0d7de"
+# Greys for everything that is neither a product line nor good/bad (DESIGN §4); the leader of a ranking is darker.
+INK, GREY = "#424a53", "#afb8c1"
 # Hover and axis formats per catalog unit (d3-format).
 AXIS_FORMAT = {"currency": "$~s", "percent": ".1f", "count": "~s", "ratio": ".2f", "score": "+.0f"}
 HOVER_FORMAT = {"currency": "$,.0f", "percent": ".2f", "count": ",.0f", "ratio": ".3f", "score": "+.1f"}
 UNIT_SUFFIX = {"percent": " %", "currency": "", "count": "", "ratio": "", "score": ""}
 _DECIMALS = 4
+# Above this many periods, tick labels would collide: Plotly's own date ticks take over.
+_MAX_PERIOD_TICKS = 14
+# A small-multiple panel has room for this many period names at the most.
+_PANEL_PERIOD_TICKS = 6
 
 
 def line_colors(all_product_lines: Sequence[str]) -> dict[str, str]:
@@ -52,9 +60,56 @@ def base_layout(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
     return figure
 
 
-def _rounded(values: Sequence[float | None]) -> list[float | None]:
-    # Identical bytes on every rerun let Streamlit skip resending an unchanged chart.
+def rounded(values: Iterable[float | None]) -> list[float | None]:
+    """Chart data rounded to four decimals: identical bytes on every rerun let Streamlit skip an unchanged chart."""
     return [None if value is None else round(value, _DECIMALS) for value in values]
+
+
+def line_swatch(line: str, color: str) -> str:
+    """A product line's axis label with a square of its colour (Plotly renders this bit of markup in tick text)."""
+    return f"<span style='color:{color}'>■</span> {line}"
+
+
+def period_ticks(figure: go.Figure, starts: Sequence[date], granularity: Granularity, fiscal_year_start: int) -> None:
+    """Label the x axis with period names ("Q3 FY26") when there are few enough periods to read them."""
+    unique_starts = sorted(set(starts))
+    if 0 < len(unique_starts) <= _MAX_PERIOD_TICKS:
+        figure.update_xaxes(
+            tickvals=unique_starts,
+            ticktext=[period_label(start, granularity, fiscal_year_start) for start in unique_starts],
+        )
+
+
+def panel_period_ticks(
+    figure: go.Figure, starts: Sequence[date], granularity: Granularity, fiscal_year_start: int
+) -> None:
+    """Small multiples' x axes: period names, slanted, when they fit a narrow panel; otherwise a few dates."""
+    if len(set(starts)) <= _PANEL_PERIOD_TICKS:
+        period_ticks(figure, starts, granularity, fiscal_year_start)
+        figure.update_xaxes(tickangle=-45)
+    else:
+        figure.update_xaxes(nticks=4, tickformat="%b %Y", tickangle=0)
+
+
+def shade_partial_periods(
+    figure: go.Figure,
+    partial: Sequence[Period],
+    row: int | None = None,
+    col: int | None = None,
+) -> None:
+    """A light band around the points of periods the range or the data cuts short: their counts are not comparable."""
+    for period in partial:
+        half = (period.end - period.start + timedelta(days=1)) / 2
+        figure.add_vrect(
+            x0=period.start - half * 0.9,
+            x1=period.start + half * 0.9,
+            fillcolor="#eef0f2",
+            opacity=0.7,
+            line_width=0,
+            layer="below",
+            row=row,
+            col=col,
+        )
 
 
 def trend_figure(
@@ -76,7 +131,7 @@ def trend_figure(
         label = str(name) if name is not None else "All"
         color = colors.get(label, PALETTE[0])
         xs = rows.get_column(x).to_list()
-        ys = _rounded(rows.get_column(y).to_list())
+        ys = rounded(rows.get_column(y).to_list())
         figure.add_trace(
             go.Scatter(
                 x=xs,
@@ -126,7 +181,7 @@ def bar_figure(
 ) -> go.Figure:
     """Bars for a ranked breakdown (largest on top when horizontal), each labelled with its value."""
     categories = [str(item) for item in frame.get_column(category).to_list()]
-    values = _rounded(frame.get_column(value).to_list())
+    values = rounded(frame.get_column(value).to_list())
     labels = frame.get_column(text).to_list() if text else None
     category_axis, value_axis = ("y", "x") if horizontal else ("x", "y")
     bar = go.Bar(
@@ -150,6 +205,43 @@ def bar_figure(
     return figure
 
 
+def ranked_bars_figure(
+    names: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    labels: Sequence[str],
+    hovertemplate: str,
+    title: str,
+    value_title: str,
+    height: int,
+    right_margin: int,
+    customdata: Sequence[str] | None = None,
+    value_axis: Mapping[str, object] | None = None,
+) -> go.Figure:
+    """Horizontal bars in the given order, the first on top in darker grey (the leader), each labelled past its end.
+
+    ``value_axis`` adds settings of the value axis (its tick format, its range).
+    """
+    figure = go.Figure(
+        go.Bar(
+            x=list(values),
+            y=list(names),
+            orientation="h",
+            marker={"color": [INK if index == 0 else GREY for index in range(len(names))]},
+            text=list(labels),
+            textposition="outside",
+            cliponaxis=False,
+            customdata=customdata,
+            hovertemplate=hovertemplate,
+        )
+    )
+    base_layout(figure, title, height=height)
+    figure.update_layout(hovermode="closest", margin={"r": right_margin})
+    figure.update_yaxes(autorange="reversed", gridcolor="white")
+    figure.update_xaxes(title_text=value_title, showgrid=True, gridcolor="#eef0f2", **(value_axis or {}))
+    return figure
+
+
 def stacked_share_figure(
     frame: pl.DataFrame,
     *,
@@ -165,7 +257,7 @@ def stacked_share_figure(
         figure.add_trace(
             go.Bar(
                 x=xs,
-                y=_rounded(frame.get_column(column).to_list()),
+                y=rounded(frame.get_column(column).to_list()),
                 name=label,
                 marker={"color": color},
                 hovertemplate=f"{label}: %{{y:.0%}}<extra></extra>",

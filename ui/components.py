@@ -1,24 +1,46 @@
-"""Page building blocks: the header with the view and source freshness, KPI cards, downloads and empty states."""
+"""Page building blocks: the header with the view and source freshness, KPI cards, downloads, empty states and text."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
 
 import polars as pl
 import streamlit as st
 from babel.dates import format_date, format_datetime
 
-from insights.formatting import NumberFormat
+from insights.formatting import EMPTY, NumberFormat, format_delta
+from insights.periods import Period
 from insights.scope import View
 from sources.export import csv_bytes
 from sources.files import DataBundle, SourceInfo
 from sources.settings import Settings
+from ui.data import bundle, settings
+from ui.filters import current_view
+
+DeltaArrow = Literal["up", "down", "off"]
+DeltaColour = Literal["green", "red", "gray"]
+_SPARKLINE_DECIMALS = 4
 
 
 def number_format(current: Settings) -> NumberFormat:
     """The number format the settings ask for."""
     return NumberFormat(current.currency, current.locale)
+
+
+def open_page(title: str, sources: Sequence[str], *, show_problems: bool = True) -> tuple[Settings, DataBundle, View]:
+    """Every page's opening: the settings, the data and the view, then the header and (unless the page shows them
+    itself) the problems of its sources."""
+    current = settings()
+    data = bundle(current)
+    view = current_view()
+    page_header(title, view, data, sources, current)
+    if show_problems:
+        source_problems(data, sources)
+    return current, data, view
 
 
 def page_header(title: str, view: View, bundle: DataBundle, sources: Sequence[str], current: Settings) -> None:
@@ -36,7 +58,7 @@ def freshness_chip(info: SourceInfo, current: Settings) -> str:
     """A coloured badge: green when the source read cleanly, orange when missing, red when rejected."""
     name = info.dataset.replace("_", " ")
     if info.status == "ok":
-        latest = f" · to {format_date(info.latest_date, 'd MMM y', locale=current.locale)}" if info.latest_date else ""
+        latest = f" · to {day_text(info.latest_date, current.locale)}" if info.latest_date else ""
         read = _read_at(info.read_at, current)
         return f":green-badge[{name} · {info.rows:,} rows{latest} · read {read}]"
     if info.status == "missing":
@@ -59,11 +81,142 @@ def source_problems(bundle: DataBundle, sources: Sequence[str]) -> None:
             st.caption("The Data page lists every problem; fix the file and the page updates on the next rerun.")
 
 
-def delta_color(higher_is_better: bool | None) -> str:
-    """st.metric's delta colour: green for better, red for worse, grey when direction has no meaning."""
-    if higher_is_better is None:
-        return "off"
-    return "normal" if higher_is_better else "inverse"
+# --- KPI cards -------------------------------------------------------------------------------------------------------
+
+
+def improved(delta: float | None, higher_is_better: bool | None) -> bool | None:
+    """True when the change is good news, False when bad; None without a change or when direction has no meaning."""
+    if delta is None or delta == 0 or math.isnan(delta) or higher_is_better is None:
+        return None
+    return (delta > 0) == higher_is_better
+
+
+def delta_style(delta: float | None, improved: bool | None, shown: str | None = None) -> tuple[DeltaArrow, DeltaColour]:
+    """st.metric's arrow (from the change's sign) and colour (green better, red worse, grey otherwise).
+
+    Deltas are written with a real minus sign (−), which st.metric does not read as negative, so the arrow and the
+    colour are given explicitly rather than left to ``delta_color="normal"/"inverse"``. A change that shows as zero
+    (``shown`` has no digit but 0) stays grey: a red "+0.00 pt" would alarm for nothing.
+    """
+    if delta is None or delta == 0 or math.isnan(delta):
+        return "off", "gray"
+    if shown is not None and not any(digit in shown for digit in "123456789"):
+        return "off", "gray"
+    arrow: DeltaArrow = "up" if delta > 0 else "down"
+    if improved is None:
+        return arrow, "gray"
+    return arrow, "green" if improved else "red"
+
+
+def kpi_card(
+    label: str,
+    value: str,
+    *,
+    delta_text: str | None,
+    delta: float | None,
+    improved: bool | None,
+    description: str | None,
+    help: str | None = None,
+    sparkline: Sequence[float] | None = None,
+    icon: str | None = None,
+) -> None:
+    """A bordered st.metric with its arrow and colour set from the change (see delta_style), the comparison under the
+    delta, the exact numbers in the tooltip (Markdown-safe) and the sparkline; cards in a row share their height."""
+    arrow, colour = delta_style(delta, improved, delta_text)
+    st.metric(
+        label,
+        value,
+        delta_text,
+        delta_color=colour,
+        delta_arrow=arrow,
+        delta_description=description,
+        help=markdown_text(help) if help is not None else None,
+        icon=icon,
+        border=True,
+        height="stretch",
+        chart_data=list(sparkline) if sparkline else None,
+    )
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One card of a kpi_row: its value, its change as an absolute delta in ``unit``, and what the change means."""
+
+    label: str
+    value: str
+    delta: float | None
+    unit: str
+    higher_is_better: bool | None
+    help: str
+    sparkline: list[float]
+    description: str | None = None  # None: the row's comparison
+    icon: str | None = None
+
+
+def kpi_row(cards: Sequence[Kpi], description: str, number_format: NumberFormat) -> None:
+    """The cards side by side, each change written in its unit and coloured by whether it is better or worse."""
+    for column, card in zip(st.columns(len(cards)), cards, strict=True):
+        with column:
+            kpi_card(
+                card.label,
+                card.value,
+                delta_text=format_delta(card.delta, card.unit, number_format) if card.delta is not None else None,
+                delta=card.delta,
+                improved=improved(card.delta, card.higher_is_better),
+                description=card.description or description,
+                help=card.help,
+                sparkline=card.sparkline,
+                icon=card.icon,
+            )
+
+
+def kpi_placeholder(label: str, reason: str) -> None:
+    """A KPI card with nothing to show (a dash), the reason in its tooltip, so the row keeps its shape."""
+    kpi_card(label, EMPTY, delta_text=None, delta=None, improved=None, description=None, help=reason)
+
+
+def sparkline(values: Iterable[float | None]) -> list[float]:
+    """A KPI card's chart data: the known values, rounded (a period without data has no point)."""
+    return [round(value, _SPARKLINE_DECIMALS) for value in values if value is not None]
+
+
+# --- text ------------------------------------------------------------------------------------------------------------
+
+
+def markdown_text(text: str) -> str:
+    """Plain text for a Markdown field: two dollar signs would otherwise start a formula."""
+    return text.replace("$", "\\$")
+
+
+def comma_list(items: Iterable[str], separator: str = ", ") -> str:
+    """Items for a sentence: "Atlas, Beacon, Cirrus" (or with another separator: "Atlas + Beacon")."""
+    return separator.join(items)
+
+
+def markdown_lines(lines: Iterable[str]) -> str:
+    """Lines for one Markdown block, each on a line of its own."""
+    return comma_list(lines, separator="  \n")
+
+
+def markdown_bullets(items: Iterable[str]) -> str:
+    """Items as a Markdown bullet list."""
+    return comma_list((f"- {item}" for item in items), separator="\n")
+
+
+def day_text(day: date, locale: str = "en_US") -> str:
+    """A day as the page header writes it: 1 Nov 2025."""
+    return format_date(day, "d MMM y", locale=locale)
+
+
+def partial_periods_note(partial: Sequence[Period], consequence: str) -> str | None:
+    """The caption under a chart with shaded periods: which ones, and what being cut short does to them."""
+    if not partial:
+        return None
+    labels = comma_list(period.label for period in partial)
+    return f"Shaded: {labels} — only part of the period is in the range or the data, so {consequence}."
+
+
+# --- downloads and empty states --------------------------------------------------------------------------------------
 
 
 def download_csv(frame: pl.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None) -> None:

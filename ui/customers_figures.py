@@ -1,106 +1,31 @@
-"""Figures of the Customer & Market Insights page (plotly.graph_objects), and the KPI-card helpers it shares."""
+"""Figures of the Customer & Market Insights page (plotly.graph_objects)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Literal
 
 import plotly.graph_objects as go
 import polars as pl
-from babel.dates import format_date
 from plotly.subplots import make_subplots
 
 from insights.formatting import NumberFormat, format_count, format_share, format_value
 from insights.periods import Granularity, Period, period_label
-from ui.charts import BAD, GOOD, MUTED, NEUTRAL, base_layout
-
-DeltaColor = Literal["green", "red", "gray"]
-DeltaArrow = Literal["up", "down", "off"]
-# Greys for everything that is neither a product line nor good/bad (DESIGN §4); the leader of a ranking is darker.
-INK, GREY = "#424a53", "#afb8c1"
-_DECIMALS = 4
-# Above this many periods, tick labels would collide: Plotly's own date ticks take over.
-_MAX_PERIOD_TICKS = 14
-_PANEL_PERIOD_TICKS = 6
-
-
-def delta_style(delta: float | None, higher_is_better: bool | None) -> tuple[DeltaColor, DeltaArrow]:
-    """st.metric's colour and arrow for a change, set explicitly.
-
-    Our deltas are written with a real minus sign, which st.metric does not read as negative: left to itself it
-    would draw every drop as a green rise.
-    """
-    if delta is None or delta == 0:
-        return "gray", "off"
-    arrow: DeltaArrow = "up" if delta > 0 else "down"
-    if higher_is_better is None:
-        return "gray", arrow
-    return ("green" if (delta > 0) == higher_is_better else "red"), arrow
-
-
-def day_text(day: date, locale: str = "en_US") -> str:
-    """A day as the page header writes it: 1 Nov 2025."""
-    return format_date(day, "d MMM y", locale=locale)
-
-
-def comma_list(items: Iterable[str]) -> str:
-    """Names for a sentence: "Atlas, Beacon, Cirrus"."""
-    return ", ".join(items)
-
-
-def partial_periods_note(partial: Sequence[Period], consequence: str) -> str | None:
-    """The caption under a chart with shaded periods: which ones, and what being cut short does to them."""
-    if not partial:
-        return None
-    labels = comma_list(period.label for period in partial)
-    return f"Shaded: {labels} — only part of the period is in the range or the data, so {consequence}."
-
-
-def sparkline(values: Iterable[float | None]) -> list[float]:
-    """A KPI card's chart data: the known values, rounded (a period without data has no point)."""
-    return [round(value, _DECIMALS) for value in values if value is not None]
-
-
-def line_swatch(line: str, color: str) -> str:
-    """A product line's axis label with a square of its colour (Plotly renders this bit of markup in tick text)."""
-    return f"<span style='color:{color}'>■</span> {line}"
-
-
-def _rounded(values: Iterable[float | None]) -> list[float | None]:
-    # Identical bytes on every rerun let Streamlit skip resending an unchanged chart.
-    return [None if value is None else round(value, _DECIMALS) for value in values]
-
-
-def period_ticks(figure: go.Figure, starts: Sequence[date], granularity: Granularity, fiscal_year_start: int) -> None:
-    """Label the x axis with period names ("Q3 FY26") when there are few enough periods to read them."""
-    unique_starts = sorted(set(starts))
-    if 0 < len(unique_starts) <= _MAX_PERIOD_TICKS:
-        figure.update_xaxes(
-            tickvals=unique_starts,
-            ticktext=[period_label(start, granularity, fiscal_year_start) for start in unique_starts],
-        )
-
-
-def shade_partial_periods(
-    figure: go.Figure,
-    partial: Sequence[Period],
-    row: int | None = None,
-    col: int | None = None,
-) -> None:
-    """A light band around the points of periods the range or the data cuts short: their counts are not comparable."""
-    for period in partial:
-        half = (period.end - period.start + timedelta(days=1)) / 2
-        figure.add_vrect(
-            x0=period.start - half * 0.9,
-            x1=period.start + half * 0.9,
-            fillcolor="#eef0f2",
-            opacity=0.7,
-            line_width=0,
-            layer="below",
-            row=row,
-            col=col,
-        )
+from ui.charts import (
+    BAD,
+    GOOD,
+    INK,
+    MUTED,
+    NEUTRAL,
+    base_layout,
+    line_swatch,
+    panel_period_ticks,
+    period_ticks,
+    ranked_bars_figure,
+    rounded,
+    shade_partial_periods,
+)
 
 
 def nps_trend_figure(
@@ -118,7 +43,7 @@ def nps_trend_figure(
         name = str(line)
         color = colors.get(name, INK)
         starts = rows.get_column("period_start").to_list()
-        values = _rounded(rows.get_column("nps").to_list())
+        values = rounded(rows.get_column("nps").to_list())
         responses = rows.get_column("responses").to_list()
         low = rows.get_column("low_confidence").to_list()
         labels = [period_label(start, granularity, fiscal_year_start_month) for start in starts]
@@ -190,7 +115,7 @@ def nps_mix_figure(nps_overall: pl.DataFrame, *, granularity: Granularity, fisca
         figure.add_trace(
             go.Bar(
                 x=starts,
-                y=_rounded(frame.get_column(column).to_list()),
+                y=rounded(frame.get_column(column).to_list()),
                 name=label,
                 marker={"color": color},
                 customdata=list(zip(labels, responses, strict=True)),
@@ -230,29 +155,18 @@ def theme_bars_figure(
         f"{format_share(share, number_format)} negative"
         for count, account_count, share in zip(mentions, accounts, negative_share, strict=True)
     ]
-    figure = go.Figure(
-        go.Bar(
-            x=_rounded(values),
-            y=themes,
-            orientation="h",
-            marker={"color": [INK if index == 0 else GREY for index in range(len(themes))]},
-            text=[format_value(item, unit, number_format) for item in values],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=details,
-            hovertemplate="%{y}: %{text}<br>%{customdata}<extra></extra>",
-        )
+    return ranked_bars_figure(
+        themes,
+        rounded(values),
+        labels=[format_value(item, unit, number_format) for item in values],
+        customdata=details,
+        hovertemplate="%{y}: %{text}<br>%{customdata}<extra></extra>",
+        title=title,
+        value_title=value_title,
+        height=max(260, 30 * len(themes) + 90),
+        right_margin=60,
+        value_axis={"tickformat": "$~s" if unit == "currency" else "~s"},
     )
-    base_layout(figure, title, height=max(260, 30 * len(themes) + 90))
-    figure.update_layout(hovermode="closest", margin={"r": 60})
-    figure.update_yaxes(autorange="reversed", gridcolor="white")
-    figure.update_xaxes(
-        title_text=value_title,
-        tickformat="$~s" if unit == "currency" else "~s",
-        showgrid=True,
-        gridcolor="#eef0f2",
-    )
-    return figure
 
 
 def theme_trend_figure(
@@ -291,12 +205,8 @@ def theme_trend_figure(
     figure.update_annotations(font={"size": 12})
     figure.update_yaxes(title_text="Mentions", row=1, col=1)
     figure.update_yaxes(gridcolor="#eef0f2", rangemode="tozero")
-    figure.update_xaxes(showgrid=False, linecolor=MUTED, tickangle=-45)
-    if len(starts) <= _PANEL_PERIOD_TICKS:
-        period_ticks(figure, starts, granularity, fiscal_year_start_month)
-    else:
-        # A narrow panel has room for a few dates only.
-        figure.update_xaxes(nticks=4, tickformat="%b %Y", tickangle=0)
+    figure.update_xaxes(showgrid=False, linecolor=MUTED)
+    panel_period_ticks(figure, starts, granularity, fiscal_year_start_month)
     return figure
 
 
@@ -305,26 +215,19 @@ def mix_figure(volume: pl.DataFrame, *, category: str, title: str, number_format
     names = [str(name) if name is not None else "(not given)" for name in volume.get_column(category).to_list()]
     mentions = volume.get_column("mentions").to_list()
     shares = volume.get_column("share").to_list()
-    figure = go.Figure(
-        go.Bar(
-            x=mentions,
-            y=names,
-            orientation="h",
-            marker={"color": [INK if index == 0 else GREY for index in range(len(names))]},
-            text=[
-                f"{format_share(share, number_format)} · {format_count(count, number_format)}"
-                for share, count in zip(shares, mentions, strict=True)
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x:,} pieces of feedback<extra></extra>",
-        )
+    return ranked_bars_figure(
+        names,
+        mentions,
+        labels=[
+            f"{format_share(share, number_format)} · {format_count(count, number_format)}"
+            for share, count in zip(shares, mentions, strict=True)
+        ],
+        hovertemplate="%{y}: %{x:,} pieces of feedback<extra></extra>",
+        title=title,
+        value_title="Pieces of feedback",
+        height=max(240, 30 * len(names) + 100),
+        right_margin=80,
     )
-    base_layout(figure, title, height=max(240, 30 * len(names) + 100))
-    figure.update_layout(hovermode="closest", margin={"r": 80})
-    figure.update_yaxes(autorange="reversed", gridcolor="white")
-    figure.update_xaxes(title_text="Pieces of feedback", showgrid=True, gridcolor="#eef0f2")
-    return figure
 
 
 def sentiment_by_line_figure(shares: pl.DataFrame, *, colors: Mapping[str, str]) -> go.Figure:
@@ -340,7 +243,7 @@ def sentiment_by_line_figure(shares: pl.DataFrame, *, colors: Mapping[str, str])
     ):
         figure.add_trace(
             go.Bar(
-                x=_rounded(frame.get_column(column).to_list()),
+                x=rounded(frame.get_column(column).to_list()),
                 y=lines,
                 orientation="h",
                 name=label,

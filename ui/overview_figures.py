@@ -1,10 +1,10 @@
-"""The Overview's figures and table settings: paired revenue/NPS small multiples, scorecard columns, card colours."""
+"""The Overview's figures and table settings: paired revenue/NPS small multiples and scorecard columns."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -20,26 +20,6 @@ _ROW_HEIGHT = 230
 _NPS_PADDING = 10.0
 _ALL_TICKS = 5  # five quarter labels fit under a small multiple …
 _MAX_TICKS = 4  # … but only four month or week labels
-
-Arrow = Literal["up", "down", "off"]
-DeltaColour = Literal["green", "red", "gray"]
-
-
-def delta_style(delta: float | None, improved: bool | None, shown: str | None = None) -> tuple[Arrow, DeltaColour]:
-    """st.metric's arrow (from the change's sign) and colour (green better, red worse, grey otherwise).
-
-    Deltas are written with a real minus sign (−), which st.metric does not read as negative, so the arrow and the
-    colour are given explicitly rather than left to ``delta_color="normal"/"inverse"``. A change that shows as zero
-    (``shown`` has no digit but 0) stays grey: a red "+0.00 pt" would alarm for nothing.
-    """
-    if delta is None or delta == 0 or (isinstance(delta, float) and math.isnan(delta)):
-        return "off", "gray"
-    if shown is not None and not any(digit in shown for digit in "123456789"):
-        return "off", "gray"
-    arrow: Arrow = "up" if delta > 0 else "down"
-    if improved is None:
-        return arrow, "gray"
-    return arrow, "green" if improved else "red"
 
 
 def currency_symbol(currency: str, locale: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Literal
 
 import plotly.graph_objects as go
 import polars as pl
@@ -15,20 +16,32 @@ from insights.formatting import NumberFormat, format_value
 from insights.periods import Granularity, Period, period_label
 from insights.process import adoption_by_period
 from insights.process_views import process_pulse_by_period
-from ui.charts import MUTED, NEUTRAL, base_layout
-from ui.customers_figures import GREY, INK, day_text, line_swatch, period_ticks, shade_partial_periods
+from ui.charts import (
+    INK,
+    MUTED,
+    NEUTRAL,
+    base_layout,
+    line_swatch,
+    panel_period_ticks,
+    ranked_bars_figure,
+    rounded,
+    shade_partial_periods,
+)
+from ui.components import day_text
 from ui.data import bundle, settings
 
 _PANELS_PER_ROW = 4
-_PANEL_PERIOD_TICKS = 6
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 _DECIMALS = 4
 NOT_ADOPTED = "#f6f8fa"
+PerPeriod = Literal["adoption", "pulse"]
+_PER_PERIOD = {"adoption": adoption_by_period, "pulse": process_pulse_by_period}
 
 
-# Both loop over the periods of the range (one adoption computation each): about half a second weekly, so cached.
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def cached_adoption_by_period(
+# Both loop over the periods of the range (one adoption computation per period): about half a second weekly, so cached.
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def cached_by_period(
+    kind: PerPeriod,
     data_version: str,
     product_lines: tuple[str, ...] | None,
     granularity: Granularity,
@@ -36,32 +49,10 @@ def cached_adoption_by_period(
     start: date,
     end: date,
 ) -> pl.DataFrame:
-    """``adoption_by_period`` on the current data; ``data_version`` keys the cache to the files' version."""
+    """``adoption_by_period`` ("adoption") or ``process_pulse_by_period`` ("pulse") on the current data;
+    ``data_version`` keys the cache to the files' version."""
     data = bundle(settings())
-    return adoption_by_period(
-        data.frame("adoption"),
-        data.frame("teams"),
-        data.frame("practices"),
-        granularity,
-        fiscal_year_start_month,
-        start,
-        end,
-        product_lines,
-    )
-
-
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def cached_process_pulse_by_period(
-    data_version: str,
-    product_lines: tuple[str, ...] | None,
-    granularity: Granularity,
-    fiscal_year_start_month: int,
-    start: date,
-    end: date,
-) -> pl.DataFrame:
-    """``process_pulse_by_period`` on the current data; ``data_version`` keys the cache to the files' version."""
-    data = bundle(settings())
-    return process_pulse_by_period(
+    return _PER_PERIOD[kind](
         data.frame("adoption"),
         data.frame("teams"),
         data.frame("practices"),
@@ -171,7 +162,7 @@ def adoption_trend_figure(
         figure.add_trace(
             go.Scatter(
                 x=starts,
-                y=[round(value, _DECIMALS) if value is not None else None for value in frame["adoption_rate"]],
+                y=rounded(frame.get_column("adoption_rate").to_list()),
                 mode="lines+markers",
                 name=practice,
                 line={"color": INK, "width": 2},
@@ -218,14 +209,8 @@ def adoption_trend_figure(
     figure.update_yaxes(range=[0, 1.05], tickformat=".0%", gridcolor="#eef0f2")
     for row in range(1, rows + 1):
         figure.update_yaxes(title_text="Teams that ran it", row=row, col=1)
-    figure.update_xaxes(showgrid=False, linecolor=MUTED, tickangle=0)
-    starts = by_period.get_column("period_start").to_list()
-    if len(set(starts)) <= _PANEL_PERIOD_TICKS:
-        period_ticks(figure, starts, granularity, fiscal_year_start_month)
-        figure.update_xaxes(tickangle=-45)
-    else:
-        # A narrow panel has room for a few dates only.
-        figure.update_xaxes(nticks=4, tickformat="%b %Y")
+    figure.update_xaxes(showgrid=False, linecolor=MUTED)
+    panel_period_ticks(figure, by_period.get_column("period_start").to_list(), granularity, fiscal_year_start_month)
     return figure
 
 
@@ -258,28 +243,15 @@ def adherence_figure(adherence: pl.DataFrame, *, period_label: str, number_forma
     values = [round(value, _DECIMALS) for value in frame.get_column("adherence").to_list()]
     on_time = frame.get_column("on_time").to_list()
     intervals = frame.get_column("intervals").to_list()
-    figure = go.Figure(
-        go.Bar(
-            x=values,
-            y=practices,
-            orientation="h",
-            marker={"color": [INK if index == 0 else GREY for index in range(len(practices))]},
-            text=[f"{value:.0%} · {hit}/{total}" for value, hit, total in zip(values, on_time, intervals, strict=True)],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x:.1%} of intervals within the cadence<extra></extra>",
-        )
-    )
     lowest = format_value(values[0] * 100, "percent", number_format)
-    title = f"On cadence in {period_label}: lowest is {practices[0]} ({lowest})"
-    base_layout(figure, title, height=max(260, 32 * len(practices) + 100))
-    figure.update_layout(hovermode="closest", margin={"r": 70})
-    figure.update_yaxes(autorange="reversed", gridcolor="white")
-    figure.update_xaxes(
-        title_text="Occurrences within the cadence of the previous one",
-        tickformat=".0%",
-        range=[0, 1],
-        showgrid=True,
-        gridcolor="#eef0f2",
+    return ranked_bars_figure(
+        practices,
+        values,
+        labels=[f"{value:.0%} · {hit}/{total}" for value, hit, total in zip(values, on_time, intervals, strict=True)],
+        hovertemplate="%{y}: %{x:.1%} of intervals within the cadence<extra></extra>",
+        title=f"On cadence in {period_label}: lowest is {practices[0]} ({lowest})",
+        value_title="Occurrences within the cadence of the previous one",
+        height=max(260, 32 * len(practices) + 100),
+        right_margin=70,
+        value_axis={"tickformat": ".0%", "range": [0, 1]},
     )
-    return figure

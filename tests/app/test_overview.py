@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP, ROOT, SAMPLE, read_rows
 from ui.charts import line_colors
-from ui.overview_figures import delta_style
+from ui.components import delta_style
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 AppFactory = Callable[..., AppTest]

@@ -94,11 +94,32 @@ def browser(server: str) -> Iterator[Browser]:
         launched.close()
 
 
+def load(page: Page, url: str) -> None:
+    """Open a URL and wait for its first script run to finish.
+
+    The app reports "not running" before that first run starts too, so wait for the page title it draws first.
+    """
+    page.goto(url)
+    page.locator("h1").first.wait_for(timeout=60_000)
+    wait_idle(page)
+
+
 def wait_idle(page: Page) -> None:
-    """Wait until Streamlit has finished the current script run, and a moment for the page to paint."""
-    page.wait_for_selector(IDLE, timeout=60_000)
-    page.wait_for_timeout(300)
-    page.wait_for_selector(IDLE, timeout=60_000)
+    """Wait until Streamlit has finished running and the page has stopped changing.
+
+    "Not running" alone is not enough: a run started by a widget or by URL-bound values can begin a moment later, so
+    the page must also look the same (its elements and texts) twice in a row, 400 ms apart.
+    """
+    fingerprint = "() => document.querySelector(\"[data-testid='stMain']\")?.innerText ?? ''"
+    previous = None
+    for _ in range(100):
+        page.wait_for_selector(IDLE, timeout=60_000)
+        current = page.evaluate(fingerprint)
+        if current == previous:
+            return
+        previous = current
+        page.wait_for_timeout(400)
+    raise AssertionError("the page kept changing for 40 s")
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from insights.business import (
     metric_kpi,
     metric_labels,
     metric_named,
-    partial_periods,
+    partial_period_labels,
     period_table,
     shown_at_own_grain,
     total_vs_target,
@@ -548,7 +548,7 @@ def test_breakdown_empty_when_the_metric_has_none_or_the_scope_leaves_nothing() 
     ]
 
 
-# --- partial_periods, whole_period_values ----------------------------------------------------------------------------
+# --- partial_period_labels, whole_period_values --------------------------------------------------------------------
 
 
 def test_partial_periods_and_whole_period_values() -> None:
@@ -562,7 +562,7 @@ def test_partial_periods_and_whole_period_values() -> None:
         schema=TOTALS_SCHEMA,
         orient="row",
     )
-    assert partial_periods(totals) == ["Q4 FY24", "Q2 FY25"]
+    assert partial_period_labels(totals) == ["Q4 FY24", "Q2 FY25"]
     assert whole_period_values(totals) == [8.0]
-    assert partial_periods(totals.head(0)) == []
+    assert partial_period_labels(totals.head(0)) == []
     assert whole_period_values(totals.head(0)) == []

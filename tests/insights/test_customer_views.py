@@ -1,4 +1,4 @@
-"""Tests for insights.customer_views: whole and partial periods, the customer pulse, sentiment shares, ranked themes."""
+"""Tests for insights.customer_views: the customer pulse, sentiment shares, ranked themes."""
 
 from __future__ import annotations
 
@@ -8,15 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from insights.customer_views import (
-    complete_periods,
-    customer_pulse,
-    customer_pulse_by_period,
-    partial_periods,
-    ranked_themes,
-    sentiment_shares,
-)
-from insights.periods import Period
+from insights.customer_views import customer_pulse, customer_pulse_by_period, ranked_themes, sentiment_shares
 from sources.contracts import FEEDBACK
 
 PULSE_SCHEMA: dict[str, pl.DataType] = {
@@ -88,43 +80,6 @@ FEEDBACK_ROWS = feedback_frame(
         (date(2026, 3, 15), "Cirrus", "E", 70.0, None, "positive"),
     ]
 )
-
-
-def period(start: date, end: date, label: str) -> Period:
-    """A quarter as the periods module builds it."""
-    return Period(start=start, end=end, granularity="quarter", label=label)
-
-
-def test_complete_and_partial_periods_split_the_range() -> None:
-    start, end = date(2025, 12, 1), date(2026, 11, 1)
-    q4_25 = period(date(2025, 10, 1), date(2025, 12, 31), "Q4 FY25")
-    q1 = period(date(2026, 1, 1), date(2026, 3, 31), "Q1 FY26")
-    q2 = period(date(2026, 4, 1), date(2026, 6, 30), "Q2 FY26")
-    q3 = period(date(2026, 7, 1), date(2026, 9, 30), "Q3 FY26")
-    q4_26 = period(date(2026, 10, 1), date(2026, 12, 31), "Q4 FY26")
-    assert complete_periods(start, end, end, "quarter") == [q1, q2, q3]
-    assert partial_periods(start, end, end, "quarter") == [q4_25, q4_26]
-
-
-def test_complete_periods_stop_where_the_data_stops() -> None:
-    # The range runs to the end of June, the data only to 15 June: June is not complete.
-    months = complete_periods(date(2026, 4, 1), date(2026, 6, 30), date(2026, 6, 15), "month")
-    assert [month.label for month in months] == ["Apr 2026", "May 2026"]
-    partial = partial_periods(date(2026, 4, 1), date(2026, 6, 30), date(2026, 6, 15), "month")
-    assert [month.label for month in partial] == ["Jun 2026"]
-
-
-def test_complete_periods_follow_the_fiscal_year() -> None:
-    # Fiscal year from April: Apr–Jun 2026 is Q1 FY27, and the range from 1 May cuts it short.
-    quarters = complete_periods(date(2026, 5, 1), date(2026, 12, 31), date(2026, 12, 31), "quarter", 4)
-    assert [quarter.label for quarter in quarters] == ["Q2 FY27", "Q3 FY27"]
-    partial = partial_periods(date(2026, 5, 1), date(2026, 12, 31), date(2026, 12, 31), "quarter", 4)
-    assert [quarter.label for quarter in partial] == ["Q1 FY27"]
-
-
-def test_periods_of_an_empty_range() -> None:
-    assert complete_periods(date(2026, 5, 1), date(2026, 4, 1), date(2026, 5, 1), "month") == []
-    assert partial_periods(date(2026, 5, 1), date(2026, 4, 1), date(2026, 5, 1), "month") == []
 
 
 def test_customer_pulse_overall() -> None:

@@ -13,11 +13,13 @@ from insights.periods import (
     Granularity,
     Period,
     comparison_period,
+    complete_periods,
     coverage_end,
     data_coverage_end,
     default_date_range,
     latest_complete_period,
     metric_grains,
+    partial_periods,
     period_for,
     period_label,
     period_start,
@@ -326,3 +328,43 @@ def test_periods_between_single_day_and_empty() -> None:
         Period(date(2025, 1, 1), date(2025, 12, 31), "year", "FY25")
     ]
     assert periods_between(date(2025, 6, 4), date(2025, 6, 3), "month") == []
+
+
+# --- complete_periods, partial_periods ------------------------------------------------------------------------------
+
+
+def quarter_period(start: date, end: date, label: str) -> Period:
+    """A quarter as the periods module builds it."""
+    return Period(start=start, end=end, granularity="quarter", label=label)
+
+
+def test_complete_and_partial_periods_split_the_range() -> None:
+    start, end = date(2025, 12, 1), date(2026, 11, 1)
+    q4_25 = quarter_period(date(2025, 10, 1), date(2025, 12, 31), "Q4 FY25")
+    q1 = quarter_period(date(2026, 1, 1), date(2026, 3, 31), "Q1 FY26")
+    q2 = quarter_period(date(2026, 4, 1), date(2026, 6, 30), "Q2 FY26")
+    q3 = quarter_period(date(2026, 7, 1), date(2026, 9, 30), "Q3 FY26")
+    q4_26 = quarter_period(date(2026, 10, 1), date(2026, 12, 31), "Q4 FY26")
+    assert complete_periods(start, end, end, "quarter") == [q1, q2, q3]
+    assert partial_periods(start, end, end, "quarter") == [q4_25, q4_26]
+
+
+def test_complete_periods_stop_where_the_data_stops() -> None:
+    # The range runs to the end of June, the data only to 15 June: June is not complete.
+    months = complete_periods(date(2026, 4, 1), date(2026, 6, 30), date(2026, 6, 15), "month")
+    assert [month.label for month in months] == ["Apr 2026", "May 2026"]
+    partial = partial_periods(date(2026, 4, 1), date(2026, 6, 30), date(2026, 6, 15), "month")
+    assert [month.label for month in partial] == ["Jun 2026"]
+
+
+def test_complete_periods_follow_the_fiscal_year() -> None:
+    # Fiscal year from April: Apr–Jun 2026 is Q1 FY27, and the range from 1 May cuts it short.
+    quarters = complete_periods(date(2026, 5, 1), date(2026, 12, 31), date(2026, 12, 31), "quarter", 4)
+    assert [quarter.label for quarter in quarters] == ["Q2 FY27", "Q3 FY27"]
+    partial = partial_periods(date(2026, 5, 1), date(2026, 12, 31), date(2026, 12, 31), "quarter", 4)
+    assert [quarter.label for quarter in partial] == ["Q1 FY27"]
+
+
+def test_periods_of_an_empty_range() -> None:
+    assert complete_periods(date(2026, 5, 1), date(2026, 4, 1), date(2026, 5, 1), "month") == []
+    assert partial_periods(date(2026, 5, 1), date(2026, 4, 1), date(2026, 5, 1), "month") == []
