@@ -8,6 +8,7 @@ from datetime import date
 import polars as pl
 
 from insights.periods import Granularity, period_start
+from insights.scope import rows_in_scope
 
 UNTAGGED = "(untagged)"
 # Two-sided 95 % confidence: a change counts as significant beyond 1.96 standard errors of the difference.
@@ -23,16 +24,7 @@ def scope_feedback(
     end: date | None,
 ) -> pl.DataFrame:
     """The feedback of the selected product lines (None = all) dated in [start, end] (None = open-ended)."""
-    conditions: list[pl.Expr] = []
-    if product_lines is not None:
-        conditions.append(pl.col("product_line").is_in(list(product_lines)))
-    if start is not None:
-        conditions.append(pl.col("date") >= start)
-    if end is not None:
-        conditions.append(pl.col("date") <= end)
-    if not conditions:
-        return feedback
-    return feedback.filter(*conditions)
+    return rows_in_scope(feedback, product_lines, start, end)
 
 
 def nps(feedback: pl.DataFrame, by: Sequence[str] = (), min_responses: int = 30) -> pl.DataFrame:

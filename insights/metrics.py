@@ -8,6 +8,7 @@ from datetime import date
 import polars as pl
 
 from insights.periods import Granularity, Period, metric_grains, period_start
+from insights.scope import rows_in_scope
 
 # One series = the rows of one metric for one product line, segment and region; periods roll up per series first.
 _SERIES = ("metric", "product_line", "segment", "region")
@@ -23,14 +24,7 @@ def scope_metrics(
     end: date | None,
 ) -> pl.DataFrame:
     """Rows of the selected product lines (None = all) with a date in [start, end] (None = unbounded)."""
-    conditions: list[pl.Expr] = []
-    if product_lines is not None:
-        conditions.append(pl.col("product_line").is_in(list(product_lines)))
-    if start is not None:
-        conditions.append(pl.col("date") >= start)
-    if end is not None:
-        conditions.append(pl.col("date") <= end)
-    return metrics.filter(*conditions) if conditions else metrics
+    return rows_in_scope(metrics, product_lines, start, end)
 
 
 def metric_values(

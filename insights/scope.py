@@ -70,6 +70,20 @@ class View:
         return " · ".join(parts)
 
 
+def rows_in_scope(
+    frame: pl.DataFrame, product_lines: Sequence[str] | None, start: date | None, end: date | None
+) -> pl.DataFrame:
+    """Rows of the selected product lines (None = all) whose ``date`` lies in [start, end] (None = open-ended)."""
+    conditions: list[pl.Expr] = []
+    if product_lines is not None:
+        conditions.append(pl.col("product_line").is_in(list(product_lines)))
+    if start is not None:
+        conditions.append(pl.col("date") >= start)
+    if end is not None:
+        conditions.append(pl.col("date") <= end)
+    return frame.filter(*conditions) if conditions else frame
+
+
 def _day(day: date, locale: str) -> str:
     return format_date(day, "d MMM y", locale=locale)
 
