@@ -52,6 +52,10 @@ def test_each_page_loads_without_errors(page: Page, server: str, name: str) -> N
         assert len(metric_values(page)) >= 3
         assert page.locator("[data-testid='stPlotlyChart']").count() >= 1
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # The app scrolls inside its main block, so a full-page shot needs a window as tall as that block's content.
+    height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+    page.set_viewport_size({"width": 1440, "height": min(max(int(height), 1000), 12_000)})
+    wait_idle(page)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator("[data-testid='stAlertContentError']").all_inner_texts() == []
