@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,6 +19,14 @@ SECRETS_FILE = Path(".streamlit/secrets.toml")
 SECRETS_TABLE = "pillars"
 
 
+def _os_user() -> str:
+    """The operating system's user name, or "local" where it has none (e.g. a container without a passwd entry)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
+
+
 class Settings(BaseSettings):
     """Where the data lives and how Pillars shows time and numbers."""
 
@@ -29,6 +39,14 @@ class Settings(BaseSettings):
     currency: str = Field("USD", description="ISO 4217 code of the currency money metrics are in.")
     locale: str = Field("en_US", description="Locale for number, money and percent formats.")
     nps_min_responses: int = Field(30, ge=1, description="NPS with fewer responses is marked low-confidence.")
+    store_url: str = Field(
+        "sqlite:///data/pillars.db", description="Database of uploads: sqlite:///path or postgresql://user@host/db."
+    )
+    local_user: str = Field(default_factory=_os_user, description="Who commits uploads when nobody is signed in.")
+    columnar_dir: Path | None = Field(
+        None,
+        description="Parquet copies of the stored data; empty = columnar/ beside the SQLite file, else data/columnar.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -37,6 +55,13 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin'") from None
+        return value
+
+    @field_validator("store_url")
+    @classmethod
+    def _known_store(cls, value: str) -> str:
+        if not re.match(r"^(sqlite:///.+|postgres(ql)?(\+psycopg)?://.+)$", value):
+            raise ValueError(f"unknown store URL {value!r}; use sqlite:///data/pillars.db or postgresql://user@host/db")
         return value
 
     @field_validator("locale")

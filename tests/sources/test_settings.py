@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,42 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings()
     assert (settings.data_dir, settings.fiscal_year_start_month, settings.timezone) == (Path("sample_data"), 1, "UTC")
     assert (settings.currency, settings.locale, settings.nps_min_responses) == ("USD", "en_US", 30)
+
+
+def test_store_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(getpass, "getuser", lambda: "dana")
+    settings = load_settings(tmp_path / "none.toml")
+    assert (settings.store_url, settings.local_user, settings.columnar_dir) == (
+        "sqlite:///data/pillars.db",
+        "dana",
+        None,
+    )
+
+
+def test_a_machine_without_a_user_name_commits_as_local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_user() -> str:
+        raise KeyError("getpwuid(): uid not found: 1234")
+
+    monkeypatch.setattr(getpass, "getuser", no_user)
+    assert load_settings(tmp_path / "none.toml").local_user == "local"
+
+
+def test_store_settings_from_the_secrets_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        '[pillars]\nstore_url = "postgresql://pillars@db.internal/pillars"\nlocal_user = "ops"\n'
+        'columnar_dir = "/var/cache/pillars"\n'
+    )
+    settings = load_settings(secrets)
+    assert (settings.store_url, settings.local_user, settings.columnar_dir) == (
+        "postgresql://pillars@db.internal/pillars",
+        "ops",
+        Path("/var/cache/pillars"),
+    )
+    monkeypatch.setenv("PILLARS_STORE_URL", "sqlite:////srv/pillars/pillars.db")
+    monkeypatch.setenv("PILLARS_LOCAL_USER", "dana")
+    settings = load_settings(secrets)
+    assert (settings.store_url, settings.local_user) == ("sqlite:////srv/pillars/pillars.db", "dana")
 
 
 def test_secrets_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,6 +78,8 @@ def test_a_secrets_file_without_a_pillars_table_is_fine(tmp_path: Path) -> None:
         ("currency", "XYZ", "unknown currency 'XYZ'"),
         ("locale", "xx_YY", "unknown locale 'xx_YY'"),
         ("fiscal_year_start_month", 13, "less than or equal to 12"),
+        ("store_url", "mysql://db/pillars", "unknown store URL 'mysql://db/pillars'"),
+        ("store_url", "sqlite://", "unknown store URL 'sqlite://'"),
     ],
 )
 def test_bad_values_say_what_is_wrong(tmp_path: Path, field: str, value: object, message: str) -> None:
