@@ -13,6 +13,8 @@ from sources.files import SourceInfo
 from sources.settings import Settings
 from sources.templates import contract_table, key_text, template_csv
 from ui.components import comma_list, day_text, download_csv, markdown_bullets, markdown_lines, open_page
+from ui.data import store
+from ui.upload import render_upload
 
 SOURCES = tuple(CONTRACTS)
 CARDS_PER_ROW = 3
@@ -57,7 +59,10 @@ def _source_card(contract: Contract, info: SourceInfo | None, current: Settings)
         return
     read_at = format_datetime(info.read_at.astimezone(current.zone), "d MMM y, HH:mm zzz", locale=current.locale)
     if status == "ok":
-        facts = [f"**Rows** {info.rows:,}"]
+        facts = [
+            f"**Version** {info.version}" + (" (the configured file)" if info.version == 0 else ""),
+            f"**Rows** {info.rows:,}",
+        ]
         if info.first_date is not None:
             facts += [
                 f"**Latest date** {_day(info.latest_date, current)}",
@@ -93,6 +98,11 @@ def _source_card(contract: Contract, info: SourceInfo | None, current: Settings)
 current, data, _ = open_page("Data", SOURCES, show_problems=False)
 st.markdown("Where every number on the dashboard comes from, and what a file must look like to feed it.")
 
+# --- upload ----------------------------------------------------------------------------------------------------------
+st.subheader("Upload a file", anchor=False)
+with st.container(border=True):
+    render_upload(store(current), data, current)
+
 # --- one card per source ---------------------------------------------------------------------------------------------
 st.subheader("Sources", anchor=False)
 contracts = list(CONTRACTS.values())
@@ -110,8 +120,8 @@ for first in range(0, len(others), CARDS_PER_ROW):
 # --- contracts and templates -----------------------------------------------------------------------------------------
 st.subheader("Contracts and templates", anchor=False)
 st.info(
-    f"Uploads arrive in a later release; today the files in `{current.data_dir}` are the source. Headers match "
-    "case- and space-insensitively, and the names under *also accepted* work too.",
+    f"Version 0 of each dataset is its file in `{current.data_dir}`; each committed upload makes the next version. "
+    "Headers match case- and space-insensitively, and the names under *also accepted* work too.",
     icon=":material/upload_file:",
 )
 for contract in contracts:

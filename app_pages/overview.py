@@ -26,7 +26,6 @@ from ui.components import (
     number_format,
     open_page,
 )
-from ui.data import data_version
 from ui.overview_cache import ranked_notable_changes
 from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
 
@@ -138,7 +137,7 @@ else:
 # Notable changes -------------------------------------------------------------------------------------------------
 st.subheader("Notable changes")
 ranked = ranked_notable_changes(
-    data_version(current.data_dir),
+    data.key,
     repr(view),
     current.nps_min_responses,
     current.currency,

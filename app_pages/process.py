@@ -26,7 +26,6 @@ from ui.components import (
     partial_periods_note,
     sparkline,
 )
-from ui.data import data_version
 from ui.process_figures import (
     adherence_figure,
     adoption_matrix_figure,
@@ -64,7 +63,7 @@ def render_kpis(data: DataBundle, view: View, period: Period, comparison: Period
     )
     history = cached_by_period(
         "pulse",
-        data_version(current.data_dir),
+        data.key,
         lines,
         view.granularity,
         view.fiscal_year_start_month,
@@ -168,7 +167,7 @@ def render_trend(data: DataBundle, view: View, current: Settings) -> None:
     """Adoption per practice over the range, with roll-outs and process events marked."""
     by_period = cached_by_period(
         "adoption",
-        data_version(current.data_dir),
+        data.key,
         view.lines_filter,
         view.granularity,
         view.fiscal_year_start_month,

@@ -60,7 +60,9 @@ def freshness_chip(info: SourceInfo, current: Settings) -> str:
     if info.status == "ok":
         latest = f" · to {day_text(info.latest_date, current.locale)}" if info.latest_date else ""
         read = _read_at(info.read_at, current)
-        return f":green-badge[{name} · {info.rows:,} rows{latest} · read {read}]"
+        # a stored version says when it was committed; the files, when they were read
+        origin = f"v{info.version} · committed" if info.version else "file · read"
+        return f":green-badge[{name} · {info.rows:,} rows{latest} · {origin} {read}]"
     if info.status == "missing":
         return f":orange-badge[{name} · not provided]"
     return f":red-badge[{name} · rejected: {info.problems.height:,} problems]"

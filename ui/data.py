@@ -1,15 +1,18 @@
-"""Loading the datasets once per source version, and the settings, behind bounded Streamlit caches."""
+"""Loading the datasets once per version (files and store), the store, and the settings, behind bounded caches."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
 from sources.contracts import CONTRACTS
+from sources.current import current_bundle, stored_versions
 from sources.files import DataBundle, load_bundle
 from sources.settings import Settings, load_settings
+from sources.store import Store, open_store
 
 
 @st.cache_resource(max_entries=1, ttl=300)
@@ -29,12 +32,27 @@ def data_version(data_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+@st.cache_resource(max_entries=4)
+def _store(url: str, columnar_dir: str | None) -> Store:
+    return open_store(url, Path(columnar_dir) if columnar_dir else None)
+
+
+def store(current: Settings) -> Store:
+    """The store of uploads (SQLite file or PostgreSQL), opened once per process and migrated on opening."""
+    return _store(current.store_url, str(current.columnar_dir) if current.columnar_dir else None)
+
+
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner="Reading the data…")
-def _bundle(data_dir: str, version: str) -> DataBundle:
-    # `version` is only part of the cache key: new files make a new entry, so new data shows on the next rerun.
-    return load_bundle(Path(data_dir))
+def _bundle(data_dir: str, files_version: str, versions: tuple[tuple[str, int], ...], _store: Store) -> DataBundle:
+    # files_version and versions are the cache key: a changed file or a new commit makes a new entry, so new data shows
+    # on the next rerun, on every page and (with PostgreSQL) on every replica.
+    files = load_bundle(Path(data_dir))
+    key = hashlib.sha256(f"{files_version}:{versions}".encode()).hexdigest()[:16]
+    return replace(current_bundle(files, _store, dict(versions)), key=key)
 
 
 def bundle(current: Settings) -> DataBundle:
-    """Every dataset, read once per version of the files; read-only frames shared by all sessions."""
-    return _bundle(str(current.data_dir), data_version(current.data_dir))
+    """Every dataset at its current version; read-only frames shared by all sessions."""
+    the_store = store(current)
+    versions = tuple(sorted(stored_versions(the_store).items()))
+    return _bundle(str(current.data_dir), data_version(current.data_dir), versions, the_store)

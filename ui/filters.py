@@ -22,6 +22,7 @@ from insights.scope import (
 )
 
 _VIEW_KEY = "_pillars_view"
+_RANGE_DEFAULT = "_pillars_range_default"
 # The query parameter names: short, because they are what a shared link shows.
 LINES, RANGE, GRANULARITY, COMPARE = "lines", "range", "granularity", "vs"
 
@@ -43,6 +44,7 @@ def render_filters(datasets: Mapping[str, pl.DataFrame], fiscal_year_start_month
         )
         chosen_range: object = None
         if default_range is not None and end_of_data is not None:
+            _follow_the_data(default_range)
             chosen_range = st.date_input(
                 "Date range",
                 value=default_range,
@@ -78,6 +80,19 @@ def render_filters(datasets: Mapping[str, pl.DataFrame], fiscal_year_start_month
     )
     st.session_state[_VIEW_KEY] = view
     return view
+
+
+def _follow_the_data(default_range: tuple[date, date]) -> None:
+    """Move an untouched date range with the data: when new data arrives, the last 12 months are the new ones.
+
+    A range the user chose stays as chosen; one still at the old default moves to the new default, as it would on a
+    fresh visit.
+    """
+    previous = st.session_state.get(_RANGE_DEFAULT)
+    chosen = st.session_state.get(RANGE)
+    if previous is not None and previous != default_range and chosen is not None and tuple(chosen) == previous:
+        st.session_state[RANGE] = default_range
+    st.session_state[_RANGE_DEFAULT] = default_range
 
 
 def _as_range(value: object) -> tuple[date, date] | None:

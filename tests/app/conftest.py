@@ -25,6 +25,7 @@ def read_rows(name: str, data_dir: Path = SAMPLE) -> list[dict[str, str]]:
 def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., AppTest]:
     """A factory for an AppTest of app.py on the sample data; ``page`` switches to app_pages/<page>.py first."""
     monkeypatch.setenv("PILLARS_DATA_DIR", str(SAMPLE))
+    monkeypatch.setenv("PILLARS_STORE_URL", f"sqlite:///{tmp_path / 'store' / 'pillars.db'}")
     monkeypatch.chdir(ROOT)
     st.cache_resource.clear()  # settings and data are cached per process; each test starts from its own
 

@@ -76,7 +76,7 @@ def test_every_card_matches_its_csv(app: App) -> None:
     assert not at.dataframe  # nothing is rejected, so there is no problems table
     # One contract table per dataset, a row per column.
     assert [len(table.value) for table in at.table] == [len(contract.columns) for contract in CONTRACTS.values()]
-    assert any("Uploads arrive in a later release" in info.value for info in at.info)
+    assert any("each committed upload makes the next version" in info.value for info in at.info)
 
 
 def test_a_rejected_file_shows_its_problems_and_a_missing_optional_one_says_so(

@@ -58,7 +58,8 @@ def server() -> Iterator[str]:
             pytest.fail(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
         pytest.skip(f"Chromium not found at {CHROMIUM}; browser tests need Debian's chromium package")
     port = _free_port()
-    env = {**os.environ, "PILLARS_DATA_DIR": str(ROOT / "sample_data")}
+    store = Path(tempfile.mkdtemp(prefix="pillars-store-")) / "pillars.db"
+    env = {**os.environ, "PILLARS_DATA_DIR": str(ROOT / "sample_data"), "PILLARS_STORE_URL": f"sqlite:///{store}"}
     command = [
         sys.executable,
         "-m",

@@ -1,0 +1,88 @@
+"""The upload flow on the Data page with AppTest: a bad file's problems, the fixed file's preview, the commit, and the
+Overview showing the new numbers (recomputed here from the uploaded file with the standard library)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import read_rows
+
+NOVEMBER_ARR = {
+    "Atlas": 27_900_000,
+    "Beacon": 23_800_000,
+    "Cirrus": 14_700_000,
+    "Drift": 19_600_000,
+    "Ember": 6_100_000,
+}
+
+
+def metrics_file(rows: list[tuple[str, str, str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["date", "product_line", "metric", "value"])
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def dataframe_rows(at: AppTest, index: int = 0) -> list[dict[str, object]]:
+    return list(at.dataframe[index].value.to_dict(orient="records"))
+
+
+def test_bad_file_then_fixed_file_then_commit_then_the_overview_shows_it(app: Callable[..., AppTest]) -> None:
+    at = app(page="data")
+    assert not at.exception
+    assert at.selectbox(key="upload_dataset").value == "metrics"
+
+    bad = metrics_file(
+        [
+            ("2026-11-01", "Atlas", "arr", "27900000"),
+            ("2026-11-31", "Beacon", "arr", "23800000"),
+            ("2026-11-01", "Cirrus", "arrr", "14700000"),
+            ("2026-11-01", "Drift", "arr", "lots"),
+        ]
+    )
+    at.file_uploader(key="upload_file_metrics").upload("november.csv", bad, "text/csv").run()
+    assert not at.exception
+    assert any("november.csv was not committed: 3 problems" in error.value for error in at.error)
+    problems = [(row["row"], row["column"], row["value"], row["problem"]) for row in dataframe_rows(at)]
+    assert problems == [
+        (3, "date", "2026-11-31", "not a real calendar date"),
+        (4, "metric", "arrr", "unknown metric id: not in the metric catalog"),
+        (5, "value", "lots", "not a number"),
+    ]
+    assert not [button for button in at.button if button.key == "upload_commit"]
+
+    good = metrics_file([("2026-11-01", line, "arr", str(value)) for line, value in NOVEMBER_ARR.items()])
+    at.file_uploader(key="upload_file_metrics").upload("november.csv", good, "text/csv").run()
+    assert not at.exception
+    assert not at.error
+    preview = " ".join(markdown.value for markdown in at.markdown)
+    stored_rows = len(read_rows("metrics"))
+    assert "**5 rows**" in preview
+    assert "product lines: Atlas, Beacon, Cirrus, Drift, Ember" in preview
+    assert (
+        f"Against version 0: **5 added**, **0 changed**, **0 removed**, {stored_rows:,} unchanged — "
+        f"{stored_rows:,} rows now, {stored_rows + 5:,} after the commit."
+    ) in preview
+    commit = next(button for button in at.button if button.key == "upload_commit")
+    assert commit.label == "Commit as version 1"
+    commit.click().run()
+    assert not at.exception
+    assert any("as metrics version 1" in success.value for success in at.success)
+    cards = " ".join(markdown.value for markdown in at.markdown)
+    assert f"**Version** 1  \n**Rows** {stored_rows + 5:,}" in cards
+    assert "store, version 1: november.csv (append)" in cards
+
+    at.switch_page("app_pages/overview.py").run()
+    at.segmented_control(key="granularity").set_value("month").run()
+    assert not at.exception
+    assert not at.warning  # the untouched date range moved with the new data, without a widget warning
+    arr = at.metric[0]
+    total = sum(NOVEMBER_ARR.values())  # ARR is a stock: November's value per line, added across lines
+    assert arr.label == "ARR"
+    assert arr.value == f"${total / 1_000_000:.1f}M"
+    assert at.caption[0].value.startswith("Nov 2026 vs Oct 2026 · all 5 product lines")

@@ -1,0 +1,217 @@
+"""The upload flow on the Data page: pick a dataset and a mode, drop a file, see its problems or its preview, commit."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal, cast
+
+import polars as pl
+import streamlit as st
+
+from sources.contracts import CONTRACTS
+from sources.diff import Diff
+from sources.files import DataBundle
+from sources.parser import DataError, ParseResult
+from sources.settings import Settings
+from sources.store import DuplicateKeyError, Preview, StaleVersionError, Store, describe_keys
+from sources.summary import summarise_upload
+from sources.uploads import UploadedTable, read_upload, validate_upload
+from ui.components import comma_list, day_text, download_csv, markdown_text
+
+Mode = Literal["append", "replace", "replace_slice"]
+MODES: dict[Mode, str] = {
+    "append": "Add the rows",
+    "replace": "Replace everything",
+    "replace_slice": "Replace the slice it covers",
+}
+MODE_HELP = (
+    "Add the rows: the file's rows join the current ones (a key already there is refused). "
+    "Replace everything: the file becomes the whole dataset. "
+    "Replace the slice it covers: current rows in the file's date range and product lines are replaced by the file's."
+)
+_DONE_KEY = "_pillars_upload_done"
+_MEGABYTE = 1024 * 1024
+
+
+def upload_limit_bytes() -> int:
+    """The server's upload limit (server.maxUploadSize in .streamlit/config.toml), so app and server agree."""
+    return int(cast(int, st.get_option("server.maxUploadSize"))) * _MEGABYTE
+
+
+def render_upload(store: Store, data: DataBundle, current: Settings) -> None:
+    """The whole upload section: choices, the file, then problems or a preview with the commit button."""
+    done = st.session_state.pop(_DONE_KEY, None)
+    if done:
+        st.success(done, icon=":material/check_circle:")
+    dataset_column, mode_column = st.columns([1, 2])
+    dataset = dataset_column.selectbox(
+        "Dataset",
+        options=list(CONTRACTS),
+        format_func=lambda name: name.replace("_", " "),
+        key="upload_dataset",
+        help="The contract the file must follow (see Contracts below).",
+    )
+    mode = mode_column.segmented_control(
+        "How to commit",
+        options=list(MODES),
+        format_func=MODES.__getitem__,
+        default="append",
+        required=True,
+        key="upload_mode",
+        help=MODE_HELP,
+    )
+    limit = upload_limit_bytes()
+    uploaded = st.file_uploader(
+        f"CSV or Excel file for {dataset.replace('_', ' ')}",
+        type=["csv", "tsv", "txt", "xlsx"],
+        key=f"upload_file_{dataset}",
+        help=f"Up to {limit // _MEGABYTE} MB and 2,000,000 rows. Checked completely before anything is stored.",
+    )
+    if uploaded is None:
+        st.caption(
+            f"The current {dataset.replace('_', ' ')} data is version {store.current_version(dataset)}"
+            " (0 = the configured files). Nothing is stored until you commit."
+        )
+        return
+    content = uploaded.getvalue()
+    checked = _check(uploaded.name, content, dataset, data, limit)
+    if checked is None:
+        return
+    table, result = checked
+    frame = result.data()
+    based_on = store.current_version(dataset)
+    initial = data.frame(dataset) if based_on == 0 else None
+    preview = store.preview(dataset, frame, mode, initial=initial)
+    _show_preview(uploaded.name, table, result, preview, current)
+    if not preview.accepted:
+        st.error(
+            f"{preview.conflicts.height:,} keys of the file are already in the rows that stay "
+            f"({markdown_text(describe_keys(preview.conflicts))}): nothing can be committed in this mode. "
+            "Choose Replace, or remove those rows from the file."
+        )
+        return
+    if st.button(f"Commit as version {based_on + 1}", type="primary", key="upload_commit"):
+        _commit(store, dataset, frame, mode, preview, uploaded.name, content, current, initial)
+
+
+def _check(
+    name: str, content: bytes, dataset: str, data: DataBundle, limit: int
+) -> tuple[UploadedTable, ParseResult] | None:
+    """Read and validate the file, showing its problems; None when it can't be committed."""
+    with st.status(f"Reading and checking {name}…", expanded=False) as status:
+        try:
+            table = read_upload(name, content, max_bytes=limit)
+            result = validate_upload(table, dataset, data.frames)
+        except DataError as error:
+            status.update(label=f"{name} can't be read", state="error")
+            _show_problems(name, error.problems)
+            return None
+        if not result.ok:
+            status.update(label=f"{name}: {result.problems.height:,} problems", state="error")
+            _show_problems(name, result.problems)
+            return None
+        status.update(label=f"{name}: {result.frame.height:,} rows, all valid", state="complete")
+    return table, result
+
+
+def _show_problems(name: str, problems: pl.DataFrame) -> None:
+    st.error(
+        f"{markdown_text(name)} was not committed: {problems.height:,} "
+        f"problem{'s' if problems.height != 1 else ''}, listed below with the row as numbered in the file. "
+        "Fix the file and drop it again; nothing stored has changed.",
+        icon=":material/error:",
+    )
+    st.dataframe(problems, hide_index=True, width="stretch")
+    download_csv(problems, f"problems-{name}.csv", "Download the problems (CSV)", key="upload_problems_csv")
+
+
+def _show_preview(name: str, table: UploadedTable, result: ParseResult, preview: Preview, current: Settings) -> None:
+    summary = summarise_upload(result.data())
+    facts = [f"**{summary.rows:,} rows**"]
+    if summary.first_date is not None and summary.latest_date is not None:
+        facts.append(
+            f"{day_text(summary.first_date, current.locale)} – {day_text(summary.latest_date, current.locale)}"
+        )
+    if summary.product_lines:
+        facts.append(f"product lines: {comma_list(summary.product_lines)}")
+    if summary.metrics:
+        facts.append(f"metrics: {comma_list(summary.metrics)}")
+    read_as = [table.file_kind.upper()]
+    if table.encoding:
+        read_as.append(table.encoding)
+    if table.delimiter:
+        read_as.append(f"delimiter {table.delimiter!r}")
+    if table.sheet:
+        read_as.append(f"sheet {table.sheet!r}")
+    st.markdown(markdown_text(f"{name}: ") + " · ".join(facts) + markdown_text(f" — read as {comma_list(read_as)}."))
+    for note in result.notes:
+        st.caption(markdown_text(f"Note: {note}"))
+    diff = preview.diff
+    untouched = preview.rows_before - diff.removed.height - diff.changed_rows
+    st.markdown(
+        f"Against version {preview.based_on}: **{diff.added.height:,} added**, **{diff.changed_rows:,} changed**, "
+        f"**{diff.removed.height:,} removed**, {untouched:,} unchanged — "
+        f"{preview.rows_before:,} rows now, {preview.rows_after:,} after the commit."
+    )
+    _diff_tabs(diff)
+
+
+def _diff_tabs(diff: Diff) -> None:
+    added, changed, removed, largest = st.tabs(
+        [
+            f"Added ({diff.added.height:,})",
+            f"Changed ({diff.changed_rows:,})",
+            f"Removed ({diff.removed.height:,})",
+            "Largest value changes",
+        ]
+    )
+    for tab, frame, empty in (
+        (added, diff.added, "No rows are added."),
+        (changed, diff.changed, "No values change."),
+        (removed, diff.removed, "No rows are removed."),
+        (largest, diff.largest_changes, "No value changes to rank."),
+    ):
+        with tab:
+            if frame.height:
+                st.dataframe(frame.head(10_000), hide_index=True, width="stretch")
+            else:
+                st.caption(empty)
+
+
+def _commit(
+    store: Store,
+    dataset: str,
+    frame: pl.DataFrame,
+    mode: Mode,
+    preview: Preview,
+    name: str,
+    content: bytes,
+    current: Settings,
+    initial: pl.DataFrame | None,
+) -> None:
+    try:
+        version = store.commit(
+            dataset,
+            frame,
+            mode=mode,
+            based_on=preview.based_on,
+            file_name=name,
+            sha256=hashlib.sha256(content).hexdigest(),
+            committed_by=current.local_user,
+            initial=initial,
+        )
+    except StaleVersionError as error:
+        st.warning(
+            f"{dataset.replace('_', ' ')} changed while you reviewed this file (now version {error.current}): "
+            "the preview above is out of date. Review it again and commit again.",
+            icon=":material/sync_problem:",
+        )
+        return
+    except DuplicateKeyError as error:
+        st.error(markdown_text(str(error)), icon=":material/error:")
+        return
+    st.session_state[_DONE_KEY] = (
+        f"Committed {markdown_text(name)} as {dataset.replace('_', ' ')} version {version} "
+        f"({MODES[mode].lower()}): every page shows it now."
+    )
+    st.rerun()
