@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-from typing import Literal, cast
+from typing import cast
 
 import polars as pl
 import streamlit as st
@@ -11,14 +10,13 @@ import streamlit as st
 from sources.contracts import CONTRACTS
 from sources.diff import Diff
 from sources.files import DataBundle
-from sources.parser import DataError, ParseResult
+from sources.parser import DataError
 from sources.settings import Settings
-from sources.store import DuplicateKeyError, Preview, StaleVersionError, Store, describe_keys
+from sources.store import DuplicateKeyError, Mode, StaleVersionError, Store, describe_keys
 from sources.summary import summarise_upload
-from sources.uploads import UploadedTable, read_upload, validate_upload
+from sources.upload_flow import CheckedUpload, check_upload, commit_upload
 from ui.components import comma_list, day_text, download_csv, markdown_text
 
-Mode = Literal["append", "replace", "replace_slice"]
 MODES: dict[Mode, str] = {
     "append": "Add the rows",
     "replace": "Replace everything",
@@ -73,16 +71,11 @@ def render_upload(store: Store, data: DataBundle, current: Settings) -> None:
             " (0 = the configured files). Nothing is stored until you commit."
         )
         return
-    content = uploaded.getvalue()
-    checked = _check(uploaded.name, content, dataset, data, limit)
+    checked = _check(store, uploaded.name, uploaded.getvalue(), dataset, mode, data, limit)
     if checked is None:
         return
-    table, result = checked
-    frame = result.data()
-    based_on = store.current_version(dataset)
-    initial = data.frame(dataset) if based_on == 0 else None
-    preview = store.preview(dataset, frame, mode, initial=initial)
-    _show_preview(uploaded.name, table, result, preview, current)
+    preview = checked.preview
+    _show_preview(checked, current)
     if not preview.accepted:
         st.error(
             f"{preview.conflicts.height:,} keys of the file are already in the rows that stay "
@@ -90,28 +83,23 @@ def render_upload(store: Store, data: DataBundle, current: Settings) -> None:
             "Choose Replace, or remove those rows from the file."
         )
         return
-    if st.button(f"Commit as version {based_on + 1}", type="primary", key="upload_commit"):
-        _commit(store, dataset, frame, mode, preview, uploaded.name, content, current, initial)
+    if st.button(f"Commit as version {preview.based_on + 1}", type="primary", key="upload_commit"):
+        _commit(store, checked, current)
 
 
 def _check(
-    name: str, content: bytes, dataset: str, data: DataBundle, limit: int
-) -> tuple[UploadedTable, ParseResult] | None:
-    """Read and validate the file, showing its problems; None when it can't be committed."""
+    store: Store, name: str, content: bytes, dataset: str, mode: Mode, data: DataBundle, limit: int
+) -> CheckedUpload | None:
+    """Read, validate and preview the file, showing its problems; None when it can't be committed."""
     with st.status(f"Reading and checking {name}…", expanded=False) as status:
         try:
-            table = read_upload(name, content, max_bytes=limit)
-            result = validate_upload(table, dataset, data.frames)
+            checked = check_upload(store, name, content, dataset, mode, data.frames, max_bytes=limit)
         except DataError as error:
-            status.update(label=f"{name} can't be read", state="error")
+            status.update(label=f"{name}: {error.problems.height:,} problems", state="error")
             _show_problems(name, error.problems)
             return None
-        if not result.ok:
-            status.update(label=f"{name}: {result.problems.height:,} problems", state="error")
-            _show_problems(name, result.problems)
-            return None
-        status.update(label=f"{name}: {result.frame.height:,} rows, all valid", state="complete")
-    return table, result
+        status.update(label=f"{name}: {checked.frame.height:,} rows, all valid", state="complete")
+    return checked
 
 
 def _show_problems(name: str, problems: pl.DataFrame) -> None:
@@ -125,8 +113,9 @@ def _show_problems(name: str, problems: pl.DataFrame) -> None:
     download_csv(problems, f"problems-{name}.csv", "Download the problems (CSV)", key="upload_problems_csv")
 
 
-def _show_preview(name: str, table: UploadedTable, result: ParseResult, preview: Preview, current: Settings) -> None:
-    summary = summarise_upload(result.data())
+def _show_preview(checked: CheckedUpload, current: Settings) -> None:
+    name, table, result, preview = checked.name, checked.table, checked.result, checked.preview
+    summary = summarise_upload(checked.frame)
     facts = [f"**{summary.rows:,} rows**"]
     if summary.first_date is not None and summary.latest_date is not None:
         facts.append(
@@ -178,28 +167,10 @@ def _diff_tabs(diff: Diff) -> None:
                 st.caption(empty)
 
 
-def _commit(
-    store: Store,
-    dataset: str,
-    frame: pl.DataFrame,
-    mode: Mode,
-    preview: Preview,
-    name: str,
-    content: bytes,
-    current: Settings,
-    initial: pl.DataFrame | None,
-) -> None:
+def _commit(store: Store, checked: CheckedUpload, current: Settings) -> None:
+    dataset = checked.dataset
     try:
-        version = store.commit(
-            dataset,
-            frame,
-            mode=mode,
-            based_on=preview.based_on,
-            file_name=name,
-            sha256=hashlib.sha256(content).hexdigest(),
-            committed_by=current.local_user,
-            initial=initial,
-        )
+        version = commit_upload(store, checked, current.local_user)
     except StaleVersionError as error:
         st.warning(
             f"{dataset.replace('_', ' ')} changed while you reviewed this file (now version {error.current}): "
@@ -211,7 +182,7 @@ def _commit(
         st.error(markdown_text(str(error)), icon=":material/error:")
         return
     st.session_state[_DONE_KEY] = (
-        f"Committed {markdown_text(name)} as {dataset.replace('_', ' ')} version {version} "
-        f"({MODES[mode].lower()}): every page shows it now."
+        f"Committed {markdown_text(checked.name)} as {dataset.replace('_', ' ')} version {version} "
+        f"({MODES[checked.mode].lower()}): every page shows it now."
     )
     st.rerun()

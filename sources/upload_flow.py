@@ -1,0 +1,77 @@
+"""An upload from bytes to a commit: read, validate and preview it against the store, then commit what was previewed."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from sources.parser import DataError, ParseResult
+from sources.store import Mode, Preview, Store
+from sources.uploads import UploadedTable, read_upload, validate_upload
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """A file that passed every check, with the preview of committing it; ``initial`` is version 0 when not stored."""
+
+    name: str
+    sha256: str
+    dataset: str
+    mode: Mode
+    table: UploadedTable
+    result: ParseResult
+    preview: Preview
+    initial: pl.DataFrame | None
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The parsed rows, contract-exact."""
+        return self.result.data()
+
+
+def check_upload(
+    store: Store,
+    name: str,
+    content: bytes,
+    dataset: str,
+    mode: Mode,
+    current: Mapping[str, pl.DataFrame],
+    *,
+    max_bytes: int,
+    sheet: str | None = None,
+) -> CheckedUpload:
+    """Read, validate and preview an upload; raises DataError with every problem. Nothing is written."""
+    table = read_upload(name, content, max_bytes=max_bytes, sheet=sheet)
+    result = validate_upload(table, dataset, current)
+    if not result.ok:
+        raise DataError(result.problems, result.notes)
+    initial = current.get(dataset) if store.current_version(dataset) == 0 else None
+    preview = store.preview(dataset, result.data(), mode, initial=initial)
+    return CheckedUpload(
+        name=name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        dataset=dataset,
+        mode=mode,
+        table=table,
+        result=result,
+        preview=preview,
+        initial=initial,
+    )
+
+
+def commit_upload(store: Store, checked: CheckedUpload, committed_by: str) -> int:
+    """Commit exactly what was previewed; StaleVersionError when the dataset moved on since, DuplicateKeyError on taken
+    keys. Returns the new version."""
+    return store.commit(
+        checked.dataset,
+        checked.frame,
+        mode=checked.mode,
+        based_on=checked.preview.based_on,
+        file_name=checked.name,
+        sha256=checked.sha256,
+        committed_by=committed_by,
+        initial=checked.initial,
+    )
