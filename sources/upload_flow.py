@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import fastexcel
 import polars as pl
 
 from sources.parser import DataError, ParseResult
@@ -42,13 +43,21 @@ def check_upload(
     *,
     max_bytes: int,
     sheet: str | None = None,
+    progress: Callable[[str], None] = lambda _step: None,
 ) -> CheckedUpload:
-    """Read, validate and preview an upload; raises DataError with every problem. Nothing is written."""
+    """Read, validate and preview an upload; raises DataError with every problem. Nothing is written.
+
+    ``progress`` hears what is being done, for a large file's progress message.
+    """
+    progress(f"Reading {name}…")
     table = read_upload(name, content, max_bytes=max_bytes, sheet=sheet)
+    progress(f"Checking {table.raw.rows.height:,} rows of {name} against the {dataset} contract…")
     result = validate_upload(table, dataset, current)
     if not result.ok:
         raise DataError(result.problems, result.notes)
-    initial = current.get(dataset) if store.current_version(dataset) == 0 else None
+    based_on = store.current_version(dataset)
+    progress(f"Comparing {name} with version {based_on} of {dataset}…")
+    initial = current.get(dataset) if based_on == 0 else None
     preview = store.preview(dataset, result.data(), mode, initial=initial)
     return CheckedUpload(
         name=name,
@@ -60,6 +69,16 @@ def check_upload(
         preview=preview,
         initial=initial,
     )
+
+
+def workbook_sheets(content: bytes) -> tuple[str, ...]:
+    """The sheet names of an Excel workbook, or () for any other file (check_upload reports what is wrong with it)."""
+    if not content.startswith(b"PK"):
+        return ()
+    try:
+        return tuple(fastexcel.read_excel(content).sheet_names)
+    except Exception:  # any unreadable zip is reported by check_upload, with its reason
+        return ()
 
 
 def commit_upload(store: Store, checked: CheckedUpload, committed_by: str) -> int:

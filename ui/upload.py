@@ -14,7 +14,7 @@ from sources.parser import DataError
 from sources.settings import Settings
 from sources.store import DuplicateKeyError, Mode, StaleVersionError, Store, describe_keys
 from sources.summary import summarise_upload
-from sources.upload_flow import CheckedUpload, check_upload, commit_upload
+from sources.upload_flow import CheckedUpload, check_upload, commit_upload, workbook_sheets
 from ui.components import comma_list, day_text, download_csv, markdown_text
 
 MODES: dict[Mode, str] = {
@@ -71,7 +71,14 @@ def render_upload(store: Store, data: DataBundle, current: Settings) -> None:
             " (0 = the configured files). Nothing is stored until you commit."
         )
         return
-    checked = _check(store, uploaded.name, uploaded.getvalue(), dataset, mode, data, limit)
+    content = uploaded.getvalue()
+    sheets = workbook_sheets(content)
+    sheet = (
+        st.selectbox("Sheet", sheets, key=f"upload_sheet_{dataset}", help="The workbook has several sheets.")
+        if len(sheets) > 1
+        else None
+    )
+    checked = _check(store, uploaded.name, content, dataset, mode, data, limit, sheet)
     if checked is None:
         return
     preview = checked.preview
@@ -88,12 +95,25 @@ def render_upload(store: Store, data: DataBundle, current: Settings) -> None:
 
 
 def _check(
-    store: Store, name: str, content: bytes, dataset: str, mode: Mode, data: DataBundle, limit: int
+    store: Store,
+    name: str,
+    content: bytes,
+    dataset: str,
+    mode: Mode,
+    data: DataBundle,
+    limit: int,
+    sheet: str | None,
 ) -> CheckedUpload | None:
-    """Read, validate and preview the file, showing its problems; None when it can't be committed."""
+    """Read, validate and preview the file, showing each step and then its problems; None when it can't be committed."""
     with st.status(f"Reading and checking {name}…", expanded=False) as status:
+
+        def step(label: str) -> None:
+            status.update(label=label)
+
         try:
-            checked = check_upload(store, name, content, dataset, mode, data.frames, max_bytes=limit)
+            checked = check_upload(
+                store, name, content, dataset, mode, data.frames, max_bytes=limit, sheet=sheet, progress=step
+            )
         except DataError as error:
             status.update(label=f"{name}: {error.problems.height:,} problems", state="error")
             _show_problems(name, error.problems)

@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import read_rows
+from tests.app.conftest import ROOT, read_rows
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOVEMBER_ARR = {
     "Atlas": 27_900_000,
     "Beacon": 23_800_000,
@@ -86,3 +87,28 @@ def test_bad_file_then_fixed_file_then_commit_then_the_overview_shows_it(app: Ca
     assert arr.label == "ARR"
     assert arr.value == f"${total / 1_000_000:.1f}M"
     assert at.caption[0].value.startswith("Nov 2026 vs Oct 2026 · all 5 product lines")
+
+
+def test_a_workbook_sheet_can_be_chosen(app: Callable[..., AppTest]) -> None:
+    workbook = (ROOT / "tests" / "fixtures" / "uploads" / "two_sheets.xlsx").read_bytes()
+    at = app(page="data")
+    at.selectbox(key="upload_dataset").set_value("targets").run()
+    at.segmented_control(key="upload_mode").set_value("replace").run()
+    at.file_uploader(key="upload_file_targets").upload("plan.xlsx", workbook, XLSX).run()
+    assert not at.exception
+    assert at.selectbox(key="upload_sheet_targets").options == ["Metrics", "Targets"]
+    assert any(
+        "plan.xlsx was not committed" in error.value for error in at.error
+    )  # the Metrics sheet is no target list
+    at.selectbox(key="upload_sheet_targets").set_value("Targets").run()
+    assert not at.exception
+    assert not at.error
+    preview = " ".join(markdown.value for markdown in at.markdown)
+    assert "plan.xlsx: **1 rows**" in preview
+    assert "read as XLSX, sheet 'Targets'" in preview
+    stored_targets = len(read_rows("targets"))
+    # the file's one target (ARR for the company, Q1 2025) replaces all of them: that key changes, the rest go
+    assert (
+        f"**0 added**, **1 changed**, **{stored_targets - 1:,} removed**, 0 unchanged — "
+        f"{stored_targets:,} rows now, 1 after the commit."
+    ) in preview
