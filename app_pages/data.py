@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import streamlit as st
 from babel.dates import format_datetime
@@ -12,8 +12,18 @@ from sources.contracts import CONTRACTS, Contract
 from sources.files import SourceInfo
 from sources.settings import Settings
 from sources.templates import contract_table, key_text, template_csv
-from ui.components import comma_list, day_text, download_csv, markdown_bullets, markdown_lines, open_page
+from ui.components import (
+    comma_list,
+    day_text,
+    download_csv,
+    markdown_bullets,
+    markdown_lines,
+    open_page,
+    sheet_chip,
+    sheet_notice,
+)
 from ui.data import store
+from ui.sheets import sheet_state
 from ui.upload import render_upload
 
 SOURCES = tuple(CONTRACTS)
@@ -37,6 +47,10 @@ CONTRACT_HEADINGS = {
 
 def _day(day: date | None, current: Settings) -> str:
     return day_text(day, current.locale) if day is not None else EMPTY
+
+
+def _moment(moment: datetime, current: Settings) -> str:
+    return format_datetime(moment.astimezone(current.zone), "d MMM y, HH:mm zzz", locale=current.locale)
 
 
 def _source_card(contract: Contract, info: SourceInfo | None, current: Settings) -> None:
@@ -77,6 +91,10 @@ def _source_card(contract: Contract, info: SourceInfo | None, current: Settings)
     if info.notes:
         with st.expander(f"Read leniently: {len(info.notes)} note{'s' if len(info.notes) != 1 else ''}"):
             st.markdown(markdown_bullets(info.notes))
+    if status == "ok" and info.problems.height:
+        count = info.problems.height
+        st.markdown(f"**{count:,} problem{'s' if count != 1 else ''}**: those rows were skipped, the others are used.")
+        st.dataframe(info.problems.select(PROBLEM_COLUMNS), hide_index=True, width="stretch")
     if status == "error":
         count = info.problems.height
         st.markdown(f"**{count:,} problem{'s' if count != 1 else ''}** keep this file out; fix them and reload.")
@@ -97,6 +115,35 @@ def _source_card(contract: Contract, info: SourceInfo | None, current: Settings)
 
 current, data, _ = open_page("Data", SOURCES, show_problems=False)
 st.markdown("Where every number on the dashboard comes from, and what a file must look like to feed it.")
+
+# --- the feedback sheet ----------------------------------------------------------------------------------------------
+if current.sheet_configured:
+    st.subheader("Feedback from Google Sheets", anchor=False)
+    with st.container(border=True):
+        if st.button(
+            "Refresh now",
+            icon=":material/refresh:",
+            key="sheet_refresh",
+            help=f"Read the sheet again now; otherwise it is read every {current.feedback_refresh_minutes:g} minutes.",
+        ):
+            sheet_state(current, store(current), refresh=True)
+            st.rerun()
+        state = sheet_state(current, store(current))
+        st.markdown(sheet_chip(state, current))
+        sheet_notice(state, current)
+        if state.read is not None:
+            st.markdown(
+                markdown_lines(
+                    [
+                        f"**Spreadsheet** {state.read.title}",
+                        f"**Worksheet** {state.read.worksheet}",
+                        f"**Rows read** {state.read.rows_read:,}",
+                        f"**Rows skipped** {state.read.rows_skipped:,}",
+                        f"**Read at** {_moment(state.read.read_at, current)}"
+                        + (" (stale: the last good copy)" if state.stale else ""),
+                    ]
+                )
+            )
 
 # --- upload ----------------------------------------------------------------------------------------------------------
 st.subheader("Upload a file", anchor=False)

@@ -47,6 +47,19 @@ class Settings(BaseSettings):
         None,
         description="Parquet copies of the stored data; empty = columnar/ beside the SQLite file, else data/columnar.",
     )
+    feedback_sheet: str = Field("", description="Google Sheet of feedback (key or URL); empty = files and uploads.")
+    feedback_worksheet: str = Field("Sheet1", description="The worksheet (tab) of the feedback sheet.")
+    feedback_header_row: int = Field(1, ge=1, description="The sheet row holding the column headers.")
+    feedback_columns: dict[str, str] = Field(
+        default_factory=dict, description="Sheet header → feedback contract column, for headers the contract lacks."
+    )
+    feedback_service_account: dict[str, str] = Field(
+        default_factory=dict,
+        repr=False,  # it holds a private key: never in a log line or an error message
+        description="The service account's JSON key, as a table (read-only access is enough).",
+    )
+    feedback_refresh_minutes: float = Field(10, gt=0, description="How long a read of the sheet is served (the TTL).")
+    feedback_timeout_seconds: float = Field(4, gt=0, description="How long one request to Google may take.")
 
     @field_validator("timezone")
     @classmethod
@@ -80,6 +93,11 @@ class Settings(BaseSettings):
         if len(code) != 3 or get_currency_name(code) == code:
             raise ValueError(f"unknown currency {value!r}; use an ISO 4217 code such as 'USD' or 'EUR'")
         return code
+
+    @property
+    def sheet_configured(self) -> bool:
+        """True when feedback comes from a Google Sheet rather than files and uploads."""
+        return bool(self.feedback_sheet.strip())
 
     @property
     def zone(self) -> ZoneInfo:

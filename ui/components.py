@@ -18,8 +18,9 @@ from insights.scope import View
 from sources.export import csv_bytes
 from sources.files import DataBundle, SourceInfo
 from sources.settings import Settings
-from ui.data import bundle, settings
+from ui.data import bundle, settings, store
 from ui.filters import current_view
+from ui.sheets import SheetState, sheet_state
 
 DeltaArrow = Literal["up", "down", "off"]
 DeltaColour = Literal["green", "red", "gray"]
@@ -47,7 +48,13 @@ def page_header(title: str, view: View, bundle: DataBundle, sources: Sequence[st
     """Title, the view in one line, and a freshness chip per source the page reads."""
     st.title(title)
     st.caption(view.summary(current.locale))
-    chips = [freshness_chip(bundle.sources[name], current) for name in sources if name in bundle.sources]
+    chips = [
+        sheet_chip(sheet_state(current, store(current)), current)
+        if name == "feedback" and current.sheet_configured
+        else freshness_chip(bundle.sources[name], current)
+        for name in sources
+        if name in bundle.sources
+    ]
     st.markdown(
         " ".join(chips),
         help="Where this page's data comes from: the file, its rows, when it was read, and the latest date in it.",
@@ -68,12 +75,53 @@ def freshness_chip(info: SourceInfo, current: Settings) -> str:
     return f":red-badge[{name} · rejected: {info.problems.height:,} problems]"
 
 
+def sheet_chip(state: SheetState, current: Settings) -> str:
+    """The feedback sheet's badge: title, worksheet, rows read and skipped, when read, and a stale warning."""
+    read = state.read
+    if read is None:
+        return f":red-badge[feedback · Google Sheet unavailable: {_badge_text(state.error or 'not read')}]"
+    skipped = f", {read.rows_skipped:,} skipped" if read.rows_skipped else ""
+    chip = (
+        f"feedback · Google Sheet '{_badge_text(read.title)}' / {_badge_text(read.worksheet)} · "
+        f"{read.rows_read:,} rows read{skipped} · read {_read_at(read.read_at, current)}"
+    )
+    if state.stale:
+        return f":orange-badge[{chip}] :orange-badge[:material/warning: stale since {_read_at(read.read_at, current)}]"
+    return f":green-badge[{chip}]"
+
+
+def _badge_text(text: str) -> str:
+    # a bracket would end the badge early
+    return markdown_text(text).replace("[", "(").replace("]", ")")
+
+
+def sheet_notice(state: SheetState, current: Settings) -> None:
+    """Say when the feedback shown is an old copy of the sheet, or rows of it were skipped, and why."""
+    read = state.read
+    if state.error and read is not None:
+        st.warning(
+            f"Google Sheets could not be read: {markdown_text(state.error)}. Showing the last good copy, "
+            f"read {_read_at(read.read_at, current)}.",
+            icon=":material/cloud_off:",
+        )
+    elif state.error:
+        st.error(f"The feedback sheet could not be read: {markdown_text(state.error)}.", icon=":material/cloud_off:")
+    if read is not None and read.rows_skipped:
+        st.caption(
+            f"{read.rows_skipped:,} row{'' if read.rows_skipped == 1 else 's'} of the sheet "
+            f"{'was' if read.rows_skipped == 1 else 'were'} skipped for problems; the Data page lists them."
+        )
+
+
 def _read_at(moment: datetime, current: Settings) -> str:
     return format_datetime(moment.astimezone(current.zone), "d MMM HH:mm zzz", locale=current.locale)
 
 
 def source_problems(bundle: DataBundle, sources: Sequence[str]) -> None:
     """Say which of the page's sources were rejected or are missing, with the first problems, instead of failing."""
+    current = settings()
+    if "feedback" in sources and current.sheet_configured:
+        sheet_notice(sheet_state(current, store(current)), current)
     for name in sources:
         info = bundle.sources.get(name)
         if info is None or info.status == "ok" or (info.status == "missing" and info.problems.height == 0):

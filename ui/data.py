@@ -13,6 +13,7 @@ from sources.current import current_bundle, stored_versions
 from sources.files import DataBundle, load_bundle
 from sources.settings import Settings, load_settings
 from sources.store import Store, open_store
+from ui.sheets import sheet_source, sheet_state
 
 
 @st.cache_resource(max_entries=1, ttl=300)
@@ -52,7 +53,20 @@ def _bundle(data_dir: str, files_version: str, versions: tuple[tuple[str, int], 
 
 
 def bundle(current: Settings) -> DataBundle:
-    """Every dataset at its current version; read-only frames shared by all sessions."""
+    """Every dataset at its current version; read-only frames shared by all sessions.
+
+    With a Google Sheet configured, the sheet's rows (or its last good snapshot) are the feedback dataset.
+    """
     the_store = store(current)
     versions = tuple(sorted(stored_versions(the_store).items()))
-    return _bundle(str(current.data_dir), data_version(current.data_dir), versions, the_store)
+    loaded = _bundle(str(current.data_dir), data_version(current.data_dir), versions, the_store)
+    if not current.sheet_configured:
+        return loaded
+    state = sheet_state(current, the_store)
+    info = sheet_source(state)
+    frames = {name: frame for name, frame in loaded.frames.items() if name != "feedback"}
+    if state.read is not None and info.status == "ok":
+        frames["feedback"] = state.read.frame
+    # the read time is part of the key, so caches of derived numbers follow each new read of the sheet
+    key = hashlib.sha256(f"{loaded.key}:sheet:{info.read_at.isoformat()}:{info.rows}".encode()).hexdigest()[:16]
+    return replace(loaded, frames=frames, sources={**loaded.sources, "feedback": info}, key=key)

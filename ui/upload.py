@@ -58,6 +58,14 @@ def render_upload(store: Store, data: DataBundle, current: Settings) -> None:
         key="upload_mode",
         help=MODE_HELP,
     )
+    if dataset == "feedback" and current.sheet_configured:
+        # the sheet is the feedback source (DESIGN.md §2): an upload would be overwritten by the next read
+        st.info(
+            "Feedback comes from the Google Sheet configured in the settings, so feedback uploads are switched off. "
+            "Edit the sheet instead; the dashboard reads it again on schedule, or at once with **Refresh now**.",
+            icon=":material/table_view:",
+        )
+        return
     limit = upload_limit_bytes()
     uploaded = st.file_uploader(
         f"CSV or Excel file for {dataset.replace('_', ' ')}",
