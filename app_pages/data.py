@@ -23,6 +23,7 @@ from ui.components import (
     sheet_notice,
 )
 from ui.data import store
+from ui.history import render_history
 from ui.sheets import sheet_state
 from ui.upload import render_upload
 
@@ -149,6 +150,11 @@ if current.sheet_configured:
 st.subheader("Upload a file", anchor=False)
 with st.container(border=True):
     render_upload(store(current), data, current)
+
+# --- history ---------------------------------------------------------------------------------------------------------
+st.subheader("History", anchor=False)
+with st.container(border=True):
+    render_history(store(current), current)
 
 # --- one card per source ---------------------------------------------------------------------------------------------
 st.subheader("Sources", anchor=False)

@@ -15,6 +15,7 @@ from babel.dates import format_date, format_datetime
 from insights.formatting import EMPTY, NumberFormat, format_delta
 from insights.periods import Period
 from insights.scope import View
+from sources.diff import Diff
 from sources.export import csv_bytes
 from sources.files import DataBundle, SourceInfo
 from sources.settings import Settings
@@ -285,3 +286,26 @@ def download_csv(frame: pl.DataFrame, file_name: str, label: str = "Download CSV
 def empty_state(message: str) -> None:
     """A clear message where a filter or a missing dataset leaves nothing to show."""
     st.info(message, icon=":material/filter_alt_off:")
+
+
+def diff_tabs(diff: Diff) -> None:
+    """Tabs of the rows added, changed (old and new values) and removed, and the largest value changes."""
+    added, changed, removed, largest = st.tabs(
+        [
+            f"Added ({diff.added.height:,})",
+            f"Changed ({diff.changed_rows:,})",
+            f"Removed ({diff.removed.height:,})",
+            "Largest value changes",
+        ]
+    )
+    for tab, frame, empty in (
+        (added, diff.added, "No rows are added."),
+        (changed, diff.changed, "No values change."),
+        (removed, diff.removed, "No rows are removed."),
+        (largest, diff.largest_changes, "No value changes to rank."),
+    ):
+        with tab:
+            if frame.height:
+                st.dataframe(frame.head(10_000), hide_index=True, width="stretch")
+            else:
+                st.caption(empty)

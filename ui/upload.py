@@ -8,14 +8,13 @@ import polars as pl
 import streamlit as st
 
 from sources.contracts import CONTRACTS
-from sources.diff import Diff
 from sources.files import DataBundle
 from sources.parser import DataError
 from sources.settings import Settings
 from sources.store import DuplicateKeyError, Mode, StaleVersionError, Store, describe_keys
 from sources.summary import summarise_upload
 from sources.upload_flow import CheckedUpload, check_upload, commit_upload, workbook_sheets
-from ui.components import comma_list, day_text, download_csv, markdown_text
+from ui.components import comma_list, day_text, diff_tabs, download_csv, markdown_text
 
 MODES: dict[Mode, str] = {
     "append": "Add the rows",
@@ -170,29 +169,7 @@ def _show_preview(checked: CheckedUpload, current: Settings) -> None:
         f"**{diff.removed.height:,} removed**, {untouched:,} unchanged — "
         f"{preview.rows_before:,} rows now, {preview.rows_after:,} after the commit."
     )
-    _diff_tabs(diff)
-
-
-def _diff_tabs(diff: Diff) -> None:
-    added, changed, removed, largest = st.tabs(
-        [
-            f"Added ({diff.added.height:,})",
-            f"Changed ({diff.changed_rows:,})",
-            f"Removed ({diff.removed.height:,})",
-            "Largest value changes",
-        ]
-    )
-    for tab, frame, empty in (
-        (added, diff.added, "No rows are added."),
-        (changed, diff.changed, "No values change."),
-        (removed, diff.removed, "No rows are removed."),
-        (largest, diff.largest_changes, "No value changes to rank."),
-    ):
-        with tab:
-            if frame.height:
-                st.dataframe(frame.head(10_000), hide_index=True, width="stretch")
-            else:
-                st.caption(empty)
+    diff_tabs(diff)
 
 
 def _commit(store: Store, checked: CheckedUpload, current: Settings) -> None:

@@ -1,0 +1,62 @@
+"""The history of a dataset on the Data page: its versions, the difference between any two, and any version's rows."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from sources.contracts import CONTRACTS
+from sources.history import compare_versions
+from sources.settings import Settings
+from sources.store import Store
+from ui.components import diff_tabs, download_csv
+
+_VERSION_COLUMNS = {
+    "version": st.column_config.NumberColumn("Version", format="%d"),
+    "mode": st.column_config.TextColumn("Mode"),
+    "file_name": st.column_config.TextColumn("File"),
+    "sha256": st.column_config.TextColumn("SHA-256", width="small"),
+    "rows": st.column_config.NumberColumn("Rows", format="localized"),
+    "rows_added": st.column_config.NumberColumn("Added", format="localized"),
+    "rows_removed": st.column_config.NumberColumn("Removed", format="localized"),
+    "committed_by": st.column_config.TextColumn("Committed by"),
+    "committed_at": st.column_config.DatetimeColumn("Committed at", format="D MMM YYYY, HH:mm z"),
+    "based_on": st.column_config.NumberColumn("Based on", format="%d", help="The version the upload was previewed on."),
+}
+
+
+def render_history(store: Store, current: Settings) -> None:
+    """Pick a dataset; see its versions, compare two of them, and read or download any one."""
+    dataset = st.selectbox(
+        "Dataset",
+        options=list(CONTRACTS),
+        format_func=lambda name: name.replace("_", " "),
+        key="history_dataset",
+    )
+    label = dataset.replace("_", " ")
+    versions = store.versions(dataset)
+    if versions.height == 0:
+        st.caption(f"{label.capitalize()} was never uploaded: its only version is 0, the configured file.")
+        return
+    shown = versions.with_columns(versions.get_column("committed_at").dt.convert_time_zone(current.timezone))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=_VERSION_COLUMNS)
+    numbers = versions.get_column("version").to_list()
+
+    st.markdown(f"**Compare two versions of {label}**")
+    older_column, newer_column = st.columns(2)
+    older = older_column.selectbox("From version", numbers, index=max(len(numbers) - 2, 0), key="history_from")
+    newer = newer_column.selectbox("To version", numbers, index=len(numbers) - 1, key="history_to")
+    diff = compare_versions(store, dataset, older, newer)
+    st.markdown(
+        f"From version {older} to version {newer}: **{diff.added.height:,} added**, "
+        f"**{diff.changed_rows:,} changed**, **{diff.removed.height:,} removed**."
+    )
+    diff_tabs(diff)
+
+    st.markdown(f"**Read a version of {label}**")
+    version = st.selectbox("Version", numbers, index=len(numbers) - 1, key="history_version")
+    content = store.read(dataset, version)
+    st.caption(
+        f"Version {version}: {content.height:,} rows" + (" (the first 10,000 shown)" if content.height > 10_000 else "")
+    )
+    st.dataframe(content.head(10_000), hide_index=True, width="stretch")
+    download_csv(content, f"{dataset}-v{version}.csv", f"Download version {version} (CSV)", key="history_download")
