@@ -27,7 +27,7 @@ _VERSION_COLUMNS = {
 def render_history(store: Store, current: Settings) -> None:
     """Pick a dataset; see its versions, compare two of them, and read or download any one."""
     dataset = st.selectbox(
-        "Dataset",
+        "Show the history of",
         options=list(CONTRACTS),
         format_func=lambda name: name.replace("_", " "),
         key="history_dataset",
