@@ -151,6 +151,17 @@ VERSIONS = sa.Table(
     sa.Column("based_on", sa.Integer()),
 )
 
+PURGES = sa.Table(
+    "purges",
+    METADATA,
+    sa.Column("dataset", sa.Text(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("purged_by", sa.Text(), nullable=False),
+    sa.Column("purged_at", sa.DateTime(), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("rows_removed", sa.BigInteger(), nullable=False),
+)
+
 
 def _sql_type(dtype: pl.DataType) -> sa.types.TypeEngine[Any]:
     if dtype == pl.Date():
@@ -233,7 +244,23 @@ def _sqlite_begin(connection: Connection) -> None:
 
 @contextmanager
 def _transaction(engine: Engine, *, write: bool, lock: str | None = None) -> Iterator[Connection]:
-    """One transaction; a writer holds the write lock (SQLite) or the advisory lock named ``lock`` (PostgreSQL)."""
+    """One transaction; a writer holds the write lock (SQLite) or the advisory lock named ``lock`` (PostgreSQL).
+
+    SQLite's "database is locked" (a writer waited longer than the busy timeout) becomes a StoreError that says so.
+    """
+    try:
+        with _connected_transaction(engine, write=write, lock=lock) as connection:
+            yield connection
+    except sa.exc.OperationalError as error:
+        if "database is locked" not in str(error.orig):
+            raise
+        raise StoreError(
+            "the store is busy: another change is still being written; nothing was written, try again in a moment"
+        ) from error
+
+
+@contextmanager
+def _connected_transaction(engine: Engine, *, write: bool, lock: str | None) -> Iterator[Connection]:
     with engine.connect() as connection:
         connection.execution_options(**{_WRITE_OPTION: write})
         with connection.begin():
@@ -469,6 +496,116 @@ class Store:
         previous = _sorted(contract, initial) if current == 0 and initial is not None else None
         self._write_copy_after_commit(contract, version, current, previous, frame, mode)
         return version
+
+    def rollback(self, dataset: str, to_version: int, *, based_on: int, committed_by: str) -> int:
+        """Make version ``to_version``'s full content (0 included) the next version, in one transaction.
+
+        Nothing is rewritten: the current rows are marked removed and ``to_version``'s rows are added again, recorded
+        as a version in mode "rollback". ``based_on`` is the version the user saw (StaleVersionError when it moved on).
+        """
+        contract = contract_for(dataset)
+        with _transaction(self._engine, write=True, lock=dataset) as connection:
+            current = _current_version(connection, dataset)
+            if current != based_on:
+                raise StaleVersionError(current, based_on, dataset)
+            to_version = _resolve_version(dataset, current, to_version)
+            copy = self._copy_path(dataset, to_version)
+            content = (
+                pl.read_parquet(copy)
+                if _copy_is_valid(copy, _version_token(connection, contract, to_version))
+                else _read_version(connection, contract, to_version)
+            )
+            version = current + 1
+            rows_removed = _remove_replaced(connection, contract, content, "replace", version)
+            _insert_rows(connection, contract, content, version)
+            connection.execute(
+                sa.insert(VERSIONS).values(
+                    dataset=dataset,
+                    version=version,
+                    mode="rollback",
+                    file_name=f"rollback to v{to_version}",
+                    sha256=None,
+                    rows=content.height,
+                    rows_added=content.height,
+                    rows_removed=rows_removed,
+                    committed_by=committed_by,
+                    committed_at=_utc_now(),
+                    based_on=based_on,
+                )
+            )
+            _after_rows_written(dataset, version)
+        self._write_copy_after_commit(contract, version, current, content, content, "replace")
+        return version
+
+    def purge(self, dataset: str, version: int, *, purged_by: str, reason: str) -> None:
+        """Remove the rows ``version`` added from the store and from every Parquet copy, and record who, when and why.
+
+        For personal data uploaded by mistake (admins only; in local mode the local user). The rows go from every
+        later version too, including the copies a rollback made of them; the versions stay readable without them.
+        """
+        contract = contract_for(dataset)
+        if not reason.strip():
+            raise ValueError("a purge needs a reason")
+        table = ROW_TABLES[contract.name]
+        with _transaction(self._engine, write=True, lock=dataset) as connection:
+            current = _current_version(connection, dataset)
+            version = _resolve_version(dataset, current, version)
+            purged = _fetch(
+                connection,
+                sa.select(*(table.c[name] for name in contract.schema)).where(table.c.added_in == version),
+                contract.schema,
+            )
+            rows_removed = _delete_purged(connection, contract, version, purged)
+            # later versions hold fewer rows now; their counts must say so (a commit counts from the current one)
+            for later in range(version, current + 1):
+                rows = connection.execute(
+                    sa.select(sa.func.count()).select_from(table).where(_in_version(table, later))
+                ).scalar_one()
+                connection.execute(
+                    sa.update(VERSIONS)
+                    .where(VERSIONS.c.dataset == dataset, VERSIONS.c.version == later)
+                    .values(rows=int(rows))
+                )
+            connection.execute(
+                sa.insert(PURGES).values(
+                    dataset=dataset,
+                    version=version,
+                    purged_by=purged_by,
+                    purged_at=_utc_now(),
+                    reason=reason,
+                    rows_removed=rows_removed,
+                )
+            )
+        # every copy from the purged version on held the rows; they are rebuilt from SQL when next read
+        for later in range(version, current + 1):
+            self._copy_path(dataset, later).unlink(missing_ok=True)
+        self.columnar(dataset)
+
+    def purges(self, dataset: str) -> pl.DataFrame:
+        """The dataset's purges, oldest first: version, purged_by, purged_at (UTC), reason, rows_removed."""
+        contract_for(dataset)
+        with _transaction(self._engine, write=False) as connection:
+            records = [
+                tuple(row)
+                for row in connection.execute(
+                    sa.select(
+                        PURGES.c.version, PURGES.c.purged_by, PURGES.c.purged_at, PURGES.c.reason, PURGES.c.rows_removed
+                    )
+                    .where(PURGES.c.dataset == dataset)
+                    .order_by(PURGES.c.purged_at, PURGES.c.version)
+                )
+            ]
+        return pl.DataFrame(
+            records,
+            schema={
+                "version": pl.Int64(),
+                "purged_by": pl.String(),
+                "purged_at": pl.Datetime("us"),
+                "reason": pl.String(),
+                "rows_removed": pl.Int64(),
+            },
+            orient="row",
+        ).with_columns(pl.col("purged_at").dt.replace_time_zone("UTC"))
 
     def columnar(self, dataset: str) -> Path | None:
         """The Parquet copy of the current version (rebuilt from SQL when missing); None while nothing is stored."""
@@ -724,8 +861,12 @@ def _version_token(connection: Connection, contract: Contract, version: int) -> 
     committed_at = connection.execute(
         sa.select(VERSIONS.c.committed_at).where(VERSIONS.c.dataset == contract.name, VERSIONS.c.version == version)
     ).scalar_one()
+    # a purge changes the content of its version and the later ones: their copies are stale from its commit on
+    purges = connection.execute(
+        sa.select(sa.func.count()).where(PURGES.c.dataset == contract.name, PURGES.c.version <= version)
+    ).scalar_one()
     columns = hashlib.sha256(repr(list(contract.schema.items())).encode()).hexdigest()[:12]
-    return f"{contract.name} v{version} committed {committed_at.isoformat()} columns {columns}"
+    return f"{contract.name} v{version} committed {committed_at.isoformat()} purges {purges} columns {columns}"
 
 
 def _in_version(table: sa.Table, version: int) -> sa.ColumnElement[bool]:
@@ -766,6 +907,30 @@ def _remove_replaced(connection: Connection, contract: Contract, frame: pl.DataF
         condition = sa.and_(condition, SliceFilter.of(contract, frame).clause(table))
     result = connection.execute(sa.update(table).where(condition).values(removed_in=version))
     return int(result.rowcount)
+
+
+def _delete_purged(connection: Connection, contract: Contract, version: int, purged: pl.DataFrame) -> int:
+    """Delete the rows ``version`` added, and their copies that later rollbacks added again; returns how many."""
+    table = ROW_TABLES[contract.name]
+    removed = int(connection.execute(sa.delete(table).where(table.c.added_in == version)).rowcount)
+    rollbacks = [
+        int(number)
+        for number in connection.execute(
+            sa.select(VERSIONS.c.version).where(
+                VERSIONS.c.dataset == contract.name, VERSIONS.c.version > version, VERSIONS.c.mode == "rollback"
+            )
+        ).scalars()
+    ]
+    if not rollbacks or purged.height == 0:
+        return removed
+    same_row = sa.and_(
+        table.c.added_in.in_(rollbacks),
+        *(table.c[name].is_not_distinct_from(sa.bindparam(f"purged_{name}")) for name in contract.schema),
+    )
+    parameters = [{f"purged_{name}": value for name, value in row.items()} for row in purged.iter_rows(named=True)]
+    for row in parameters:
+        removed += int(connection.execute(sa.delete(table).where(same_row), row).rowcount)
+    return removed
 
 
 def _insert_rows(connection: Connection, contract: Contract, frame: pl.DataFrame, version: int) -> None:
@@ -879,6 +1044,7 @@ def _write_parquet(frame: pl.DataFrame, path: Path, token: str) -> None:
 
 __all__ = [
     "MODES",
+    "PURGES",
     "ROW_TABLES",
     "VERSIONS",
     "VERSIONS_SCHEMA",

@@ -109,7 +109,7 @@ def test_migrations_are_applied_once(store_url: str, tmp_path: Path) -> None:
         assert migrate(again.engine) == []
         with again.engine.connect() as connection:
             applied = connection.execute(sa.text("SELECT version, name FROM schema_migrations")).all()
-        assert sorted(tuple(row) for row in applied) == [(1, "store"), (2, "sheet_snapshots")]
+        assert sorted(tuple(row) for row in applied) == [(1, "store"), (2, "sheet_snapshots"), (3, "purges")]
     finally:
         again.close()
 
