@@ -7,9 +7,10 @@ import streamlit as st
 from sources.contracts import CONTRACTS
 from sources.history import compare_versions
 from sources.settings import Settings
-from sources.store import Store
+from sources.store import StaleVersionError, Store, StoreError
 from ui.components import diff_tabs, download_csv
 
+_DONE_KEY = "_pillars_history_done"
 _VERSION_COLUMNS = {
     "version": st.column_config.NumberColumn("Version", format="%d"),
     "mode": st.column_config.TextColumn("Mode"),
@@ -25,7 +26,10 @@ _VERSION_COLUMNS = {
 
 
 def render_history(store: Store, current: Settings) -> None:
-    """Pick a dataset; see its versions, compare two of them, and read or download any one."""
+    """Pick a dataset; see its versions, compare two of them, roll back or purge, and read or download any one."""
+    done = st.session_state.pop(_DONE_KEY, None)
+    if done:
+        st.success(done, icon=":material/check_circle:")
     dataset = st.selectbox(
         "Show the history of",
         options=list(CONTRACTS),
@@ -52,6 +56,9 @@ def render_history(store: Store, current: Settings) -> None:
     )
     diff_tabs(diff)
 
+    _rollback(store, dataset, numbers, current)
+    _purge(store, dataset, numbers, current)
+
     st.markdown(f"**Read a version of {label}**")
     version = st.selectbox("Version", numbers, index=len(numbers) - 1, key="history_version")
     content = store.read(dataset, version)
@@ -60,3 +67,52 @@ def render_history(store: Store, current: Settings) -> None:
     )
     st.dataframe(content.head(10_000), hide_index=True, width="stretch")
     download_csv(content, f"{dataset}-v{version}.csv", f"Download version {version} (CSV)", key="history_download")
+
+
+def _rollback(store: Store, dataset: str, numbers: list[int], current: Settings) -> None:
+    """Roll back to any earlier version, as a new version (nothing is rewritten)."""
+    latest = numbers[-1]
+    earlier = numbers[:-1]
+    if not earlier:
+        return
+    st.markdown(f"**Roll back {dataset.replace('_', ' ')}**")
+    target_column, button_column = st.columns([2, 1], vertical_alignment="bottom")
+    target = target_column.selectbox(
+        "Make this version current again", earlier, index=len(earlier) - 1, key="history_rollback_to"
+    )
+    if button_column.button(f"Roll back to version {target}", key="history_rollback"):
+        try:
+            version = store.rollback(dataset, target, based_on=latest, committed_by=current.local_user)
+        except StaleVersionError as error:
+            st.warning(f"{error} The history above is out of date: look again before rolling back.")
+            return
+        except StoreError as error:
+            st.error(str(error))
+            return
+        st.session_state[_DONE_KEY] = (
+            f"Rolled {dataset.replace('_', ' ')} back to version {target} as version {version}."
+        )
+        st.rerun()
+
+
+def _purge(store: Store, dataset: str, numbers: list[int], current: Settings) -> None:
+    """Purge one version's uploaded rows (admins; in local mode the local user), with a recorded reason."""
+    with st.expander("Purge a version's rows (personal data uploaded by mistake)"):
+        st.caption(
+            "Removes the rows a version added from the store and from every copy, in every later version too; the "
+            "versions stay readable without them, and the purge is recorded with who, when and why. It can't be undone."
+            " Purging version 0 removes its rows from the store only, not from the configured file."
+        )
+        version = st.selectbox("Version whose rows to purge", numbers, key="history_purge_version")
+        reason = st.text_input("Why (recorded)", key="history_purge_reason")
+        if st.button(f"Purge the rows version {version} added", key="history_purge", disabled=not reason.strip()):
+            try:
+                store.purge(dataset, version, purged_by=current.local_user, reason=reason.strip())
+            except StoreError as error:
+                st.error(str(error))
+                return
+            st.session_state[_DONE_KEY] = f"Purged the rows version {version} of {dataset.replace('_', ' ')} added."
+            st.rerun()
+        purges = store.purges(dataset)
+        if purges.height:
+            st.dataframe(purges, hide_index=True, width="stretch")
