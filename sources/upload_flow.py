@@ -81,14 +81,15 @@ def workbook_sheets(content: bytes) -> tuple[str, ...]:
         return ()
 
 
-def commit_upload(store: Store, checked: CheckedUpload, committed_by: str) -> int:
-    """Commit exactly what was previewed; StaleVersionError when the dataset moved on since, DuplicateKeyError on taken
-    keys. Returns the new version."""
+def commit_upload(store: Store, checked: CheckedUpload, committed_by: str, *, seen_version: int | None = None) -> int:
+    """Commit the checked rows; StaleVersionError when the dataset moved on since the version the user saw
+    (``seen_version``, by default the one this check previewed), DuplicateKeyError on taken keys. Returns the new
+    version."""
     return store.commit(
         checked.dataset,
         checked.frame,
         mode=checked.mode,
-        based_on=checked.preview.based_on,
+        based_on=checked.preview.based_on if seen_version is None else seen_version,
         file_name=checked.name,
         sha256=checked.sha256,
         committed_by=committed_by,

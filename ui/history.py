@@ -11,6 +11,7 @@ from sources.store import StaleVersionError, Store, StoreError
 from ui.components import diff_tabs, download_csv
 
 _DONE_KEY = "_pillars_history_done"
+_ROLLBACK_REQUEST = "_pillars_rollback"
 _VERSION_COLUMNS = {
     "version": st.column_config.NumberColumn("Version", format="%d"),
     "mode": st.column_config.TextColumn("Mode"),
@@ -80,9 +81,18 @@ def _rollback(store: Store, dataset: str, numbers: list[int], current: Settings)
     target = target_column.selectbox(
         "Make this version current again", earlier, index=len(earlier) - 1, key="history_rollback_to"
     )
-    if button_column.button(f"Roll back to version {target}", key="history_rollback"):
+    # the click carries the latest version the user saw, so a commit made meanwhile is not rolled back unseen
+    button_column.button(
+        f"Roll back to version {target}",
+        key="history_rollback",
+        on_click=_request_rollback,
+        args=(dataset, target, latest),
+    )
+    request = st.session_state.pop(_ROLLBACK_REQUEST, None)
+    if request is not None and request[0] == dataset:
+        _, target, seen = request
         try:
-            version = store.rollback(dataset, target, based_on=latest, committed_by=current.local_user)
+            version = store.rollback(dataset, target, based_on=seen, committed_by=current.local_user)
         except StaleVersionError as error:
             st.warning(f"{error} The history above is out of date: look again before rolling back.")
             return
@@ -93,6 +103,10 @@ def _rollback(store: Store, dataset: str, numbers: list[int], current: Settings)
             f"Rolled {dataset.replace('_', ' ')} back to version {target} as version {version}."
         )
         st.rerun()
+
+
+def _request_rollback(dataset: str, target: int, seen: int) -> None:
+    st.session_state[_ROLLBACK_REQUEST] = (dataset, target, seen)
 
 
 def _purge(store: Store, dataset: str, numbers: list[int], current: Settings) -> None:

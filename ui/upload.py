@@ -9,6 +9,7 @@ import streamlit as st
 
 from sources.contracts import CONTRACTS
 from sources.files import DataBundle
+from sources.history import compare_versions
 from sources.parser import DataError
 from sources.settings import Settings
 from sources.store import DuplicateKeyError, Mode, StaleVersionError, Store, describe_keys
@@ -27,6 +28,7 @@ MODE_HELP = (
     "Replace the slice it covers: current rows in the file's date range and product lines are replaced by the file's."
 )
 _DONE_KEY = "_pillars_upload_done"
+_COMMIT_REQUEST = "_pillars_upload_commit"
 _MEGABYTE = 1024 * 1024
 
 
@@ -97,8 +99,22 @@ def render_upload(store: Store, data: DataBundle, current: Settings) -> None:
             "Choose Replace, or remove those rows from the file."
         )
         return
-    if st.button(f"Commit as version {preview.based_on + 1}", type="primary", key="upload_commit"):
-        _commit(store, checked, current)
+    # The click carries the version whose preview the user saw: a rerun re-checks the file against whatever is
+    # current by then, and committing against that would skip the review of a colleague's commit made meanwhile.
+    st.button(
+        f"Commit as version {preview.based_on + 1}",
+        type="primary",
+        key="upload_commit",
+        on_click=_request_commit,
+        args=(checked.sha256, preview.based_on),
+    )
+    request = st.session_state.pop(_COMMIT_REQUEST, None)
+    if request is not None and request[0] == checked.sha256:
+        _commit(store, checked, current, seen_version=request[1])
+
+
+def _request_commit(sha256: str, seen_version: int) -> None:
+    st.session_state[_COMMIT_REQUEST] = (sha256, seen_version)
 
 
 def _check(
@@ -172,16 +188,18 @@ def _show_preview(checked: CheckedUpload, current: Settings) -> None:
     diff_tabs(diff)
 
 
-def _commit(store: Store, checked: CheckedUpload, current: Settings) -> None:
+def _commit(store: Store, checked: CheckedUpload, current: Settings, *, seen_version: int) -> None:
     dataset = checked.dataset
     try:
-        version = commit_upload(store, checked, current.local_user)
+        version = commit_upload(store, checked, current.local_user, seen_version=seen_version)
     except StaleVersionError as error:
         st.warning(
-            f"{dataset.replace('_', ' ')} changed while you reviewed this file (now version {error.current}): "
-            "the preview above is out of date. Review it again and commit again.",
+            f"Nothing was committed: {dataset.replace('_', ' ')} changed while you reviewed this file (version "
+            f"{error.based_on} then, version {error.current} now), so the preview above is out of date. What changed "
+            "meanwhile is below; drop the file again to review it against the new version.",
             icon=":material/sync_problem:",
         )
+        diff_tabs(compare_versions(store, dataset, error.based_on, error.current))
         return
     except DuplicateKeyError as error:
         st.error(markdown_text(str(error)), icon=":material/error:")

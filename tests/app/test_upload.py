@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable
 
+import polars as pl
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import ROOT, read_rows
+from sources.files import load_bundle
+from sources.store import open_store
+from sources.upload_flow import check_upload, commit_upload
+from tests.app.conftest import ROOT, SAMPLE, read_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOVEMBER_ARR = {
@@ -27,6 +32,16 @@ def metrics_file(rows: list[tuple[str, str, str, str]]) -> bytes:
     writer.writerow(["date", "product_line", "metric", "value"])
     writer.writerows(rows)
     return out.getvalue().encode()
+
+
+def current_metrics() -> pl.DataFrame:
+    """The sample metrics as the app reads them: version 0 of the dataset."""
+    return load_bundle(SAMPLE).frame("metrics")
+
+
+def at_catalog() -> pl.DataFrame:
+    """The sample metric catalog, which the colleague's upload is checked against."""
+    return load_bundle(SAMPLE).frame("metric_catalog")
 
 
 def dataframe_rows(at: AppTest, index: int = 0) -> list[dict[str, object]]:
@@ -112,3 +127,37 @@ def test_a_workbook_sheet_can_be_chosen(app: Callable[..., AppTest]) -> None:
         f"**0 added**, **1 changed**, **{stored_targets - 1:,} removed**, 0 unchanged — "
         f"{stored_targets:,} rows now, 1 after the commit."
     ) in preview
+
+
+def test_a_colleague_committing_first_makes_the_preview_stale_and_says_what_changed(
+    app: Callable[..., AppTest],
+) -> None:
+    at = app(page="data")
+    mine = metrics_file([("2026-11-01", "Atlas", "arr", "27900000")])
+    at.file_uploader(key="upload_file_metrics").upload("mine.csv", mine, "text/csv").run()
+    commit = next(button for button in at.button if button.key == "upload_commit")
+    assert commit.label == "Commit as version 1"
+
+    # meanwhile a colleague commits Beacon's November ARR through their own session (the same store)
+    store = open_store(os.environ["PILLARS_STORE_URL"])
+    try:
+        theirs = check_upload(
+            store,
+            "theirs.csv",
+            metrics_file([("2026-11-01", "Beacon", "arr", "23800000")]),
+            "metrics",
+            "append",
+            {"metric_catalog": at_catalog(), "metrics": current_metrics()},
+            max_bytes=10_000_000,
+        )
+        assert commit_upload(store, theirs, "colleague") == 1
+    finally:
+        store.close()
+
+    commit.click().run()
+    assert not at.exception
+    warning = " ".join(item.value for item in at.warning)
+    assert "Nothing was committed" in warning
+    assert "version 0 then, version 1 now" in warning
+    added = next(frame.value for frame in at.dataframe if list(frame.value["product_line"]) == ["Beacon"])
+    assert list(added["value"]) == [23_800_000.0]
