@@ -7,7 +7,6 @@ from datetime import datetime
 
 import polars as pl
 
-from sources.contracts import CONTRACTS
 from sources.files import DataBundle, SourceInfo, date_span
 from sources.parser import problem_frame
 from sources.store import Store
@@ -15,7 +14,7 @@ from sources.store import Store
 
 def stored_versions(store: Store) -> dict[str, int]:
     """Each dataset's current version (0 = never stored: its rows are the files)."""
-    return {name: store.current_version(name) for name in CONTRACTS}
+    return store.current_versions()
 
 
 def current_bundle(files: DataBundle, store: Store, versions: dict[str, int]) -> DataBundle:

@@ -369,6 +369,15 @@ class Store:
         with _transaction(self._engine, write=False) as connection:
             return _current_version(connection, dataset)
 
+    def current_versions(self) -> dict[str, int]:
+        """Every dataset's current version in one query (0 = the configured files): what each rerun checks."""
+        with _transaction(self._engine, write=False) as connection:
+            rows = connection.execute(
+                sa.select(VERSIONS.c.dataset, sa.func.max(VERSIONS.c.version)).group_by(VERSIONS.c.dataset)
+            )
+            stored = {str(dataset): int(version) for dataset, version in rows}
+        return {name: stored.get(name, 0) for name in CONTRACTS}
+
     def read(self, dataset: str, version: int | None = None) -> pl.DataFrame:
         """The full content of a version (default: the current one), contract-exact and sorted by key.
 

@@ -60,3 +60,20 @@ def test_any_two_versions_compare_by_key(store: Store) -> None:
     assert backwards.added.select("product_line", "value").rows() == [("Beacon", 50.0)]
     assert backwards.removed.height == 0
     assert compare_versions(store, "metrics", 1, 1).is_empty
+
+
+def test_current_versions_of_every_dataset_in_one_call(store: Store) -> None:
+    assert store.current_versions() == dict.fromkeys(CONTRACTS, 0)
+    initial = metrics([("2026-01-01", "Atlas", 100.0)])
+    store.commit(
+        "metrics",
+        metrics([("2026-02-01", "Atlas", 110.0)]),
+        mode="append",
+        based_on=0,
+        file_name="feb.csv",
+        sha256="a",
+        committed_by="dana",
+        initial=initial,
+    )
+    assert store.current_versions() == {**dict.fromkeys(CONTRACTS, 0), "metrics": 1}
+    assert store.current_versions() == {name: store.current_version(name) for name in CONTRACTS}
