@@ -7,6 +7,7 @@ import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +47,14 @@ def postgresql_server() -> Iterator[PostgresServer]:
 @pytest.fixture
 def postgresql_url(postgresql_server: PostgresServer) -> Iterator[str]:
     """The URL of a fresh, empty PostgreSQL database, dropped after the test."""
-    name = f"test_{uuid.uuid4().hex[:12]}"
+    with fresh_database(postgresql_server, "test") as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(postgresql_server: PostgresServer, prefix: str) -> Iterator[str]:
+    """Create an empty database on the session's server, yield its URL, and drop it afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(postgresql_server.get_uri(), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:

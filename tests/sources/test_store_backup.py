@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -12,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
-import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 
 from sources.contracts import METRICS
 from sources.store import Mode, Store, open_store
+from tests.conftest import fresh_database
 
 if TYPE_CHECKING:
     from pgserver.postgres_server import PostgresServer
@@ -86,16 +85,8 @@ def _postgres_bin() -> Path:
 @pytest.fixture
 def empty_postgresql_url(postgresql_server: PostgresServer) -> Iterator[str]:
     """A second empty database to restore into."""
-    name = f"restore_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgresql_server.get_uri(), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-        yield postgresql_server.get_uri(name)
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        admin.dispose()
+    with fresh_database(postgresql_server, "restore") as url:
+        yield url
 
 
 def test_a_pg_dump_restores_into_an_empty_database(
