@@ -1,11 +1,12 @@
-"""Pillars' entry script: page config, the global filters (drawn before any page, so they hold on all), routing."""
+"""Pillars' entry script: page config, the sign-in gate, the global filters (drawn before any page), routing by role."""
 
 from __future__ import annotations
 
 import streamlit as st
 from pydantic import ValidationError
 
-from ui.data import bundle, settings
+from ui.access import gate, identity
+from ui.data import bundle, settings, store
 from ui.filters import render_filters
 
 st.set_page_config(page_title="Pillars", page_icon=":material/account_balance:", layout="wide")
@@ -16,37 +17,42 @@ except ValidationError as error:
     st.error(f"Pillars' settings are invalid; fix the environment or .streamlit/secrets.toml:\n\n{error}")
     st.stop()
 
+# Before anything else: a visitor who has not signed in (or is not on the access list) sees nothing but this gate,
+# and no page is registered for them, so no URL reaches one.
+access = gate(current, lambda: store(current))
+identity(access)
 render_filters(bundle(current).frames, current.fiscal_year_start_month)
 
-navigation = st.navigation(
-    {
-        "Insights": [
-            st.Page(
-                "app_pages/overview.py",
-                title="Overview",
-                icon=":material/dashboard:",
-                url_path="overview",
-                default=True,
-            ),
-            st.Page(
-                "app_pages/business.py",
-                title="Business Data & Insights",
-                icon=":material/trending_up:",
-                url_path="business",
-            ),
-            st.Page(
-                "app_pages/customers.py",
-                title="Customer & Market Insights",
-                icon=":material/forum:",
-                url_path="customers",
-            ),
-            st.Page(
-                "app_pages/process.py", title="Process & Practices", icon=":material/checklist:", url_path="process"
-            ),
-        ],
-        "Sources": [
-            st.Page("app_pages/data.py", title="Data", icon=":material/database:", url_path="data"),
-        ],
-    }
-)
-navigation.run()
+pages = {
+    "Insights": [
+        st.Page(
+            "app_pages/overview.py",
+            title="Overview",
+            icon=":material/dashboard:",
+            url_path="overview",
+            default=True,
+        ),
+        st.Page(
+            "app_pages/business.py",
+            title="Business Data & Insights",
+            icon=":material/trending_up:",
+            url_path="business",
+        ),
+        st.Page(
+            "app_pages/customers.py",
+            title="Customer & Market Insights",
+            icon=":material/forum:",
+            url_path="customers",
+        ),
+        st.Page("app_pages/process.py", title="Process & Practices", icon=":material/checklist:", url_path="process"),
+    ],
+    "Sources": [
+        st.Page("app_pages/data.py", title="Data", icon=":material/database:", url_path="data"),
+    ],
+}
+if access.at_least("admin"):
+    # only admins have the audit log registered; the page checks the role again itself
+    pages["Sources"].append(
+        st.Page("app_pages/audit.py", title="Audit log", icon=":material/policy:", url_path="audit"),
+    )
+st.navigation(pages).run()

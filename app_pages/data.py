@@ -12,6 +12,7 @@ from sources.contracts import CONTRACTS, Contract
 from sources.files import SourceInfo
 from sources.settings import Settings
 from sources.templates import contract_table, key_text, template_csv
+from ui.access import page_access
 from ui.components import (
     comma_list,
     day_text,
@@ -22,7 +23,7 @@ from ui.components import (
     sheet_chip,
     sheet_notice,
 )
-from ui.data import store
+from ui.data import every_line_bundle, store
 from ui.history import render_history
 from ui.sheets import sheet_state
 from ui.upload import render_upload
@@ -115,6 +116,7 @@ def _source_card(contract: Contract, info: SourceInfo | None, current: Settings)
 
 
 current, data, _ = open_page("Data", SOURCES, show_problems=False)
+access = page_access(current, store(current), lambda _: True, "the Data page")
 st.markdown("Where every number on the dashboard comes from, and what a file must look like to feed it.")
 
 # --- the feedback sheet ----------------------------------------------------------------------------------------------
@@ -146,15 +148,22 @@ if current.sheet_configured:
                 )
             )
 
-# --- upload ----------------------------------------------------------------------------------------------------------
+# --- upload (editors and admins; checked here again, not only by the navigation) ------------------------------------
 st.subheader("Upload a file", anchor=False)
 with st.container(border=True):
-    render_upload(store(current), data, current)
+    if access.can_upload:
+        render_upload(store(current), every_line_bundle(current), current, access)
+    else:
+        st.warning(
+            f"Uploading and rolling back are open to editors and admins only; {access.email} is a {access.role}. "
+            "Ask an admin if you need to.",
+            icon=":material/lock:",
+        )
 
 # --- history ---------------------------------------------------------------------------------------------------------
 st.subheader("History", anchor=False)
 with st.container(border=True):
-    render_history(store(current), current)
+    render_history(store(current), current, access)
 
 # --- one card per source ---------------------------------------------------------------------------------------------
 st.subheader("Sources", anchor=False)

@@ -13,10 +13,18 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
 from pydantic import Field, field_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 SECRETS_TABLE = "pillars"
+
+
+def _address(entry: str) -> str:
+    """An access-list entry in lower case: an e-mail address (name@domain) or a whole domain (@domain)."""
+    cleaned = entry.strip().lower()
+    if not re.fullmatch(r"[^@\s]*@[^@\s]+\.[^@\s]+", cleaned):
+        raise ValueError(f"{entry!r} is neither an e-mail address (name@example.com) nor a domain (@example.com)")
+    return cleaned
 
 
 def _os_user() -> str:
@@ -60,6 +68,31 @@ class Settings(BaseSettings):
     )
     feedback_refresh_minutes: float = Field(10, gt=0, description="How long a read of the sheet is served (the TTL).")
     feedback_timeout_seconds: float = Field(4, gt=0, description="How long one request to Google may take.")
+    hosted: bool = Field(
+        False, description="Hosted: refuse to start without sign-in, a strong cookie secret and PostgreSQL."
+    )
+    admins: tuple[str, ...] = Field((), description="Who may do everything: e-mail addresses or @domains.")
+    editors: tuple[str, ...] = Field((), description="Who may also upload and roll back: e-mail addresses or @domains.")
+    viewers: tuple[str, ...] = Field((), description="Who may see the dashboard: e-mail addresses or @domains.")
+    scopes: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="E-mail address or @domain → the only product lines that user may see."
+    )
+
+    @field_validator("admins", "editors", "viewers")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_address(entry) for entry in value)
+
+    @field_validator("scopes")
+    @classmethod
+    def _scoped_addresses(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        scopes: dict[str, tuple[str, ...]] = {}
+        for entry, lines in value.items():
+            cleaned = tuple(line.strip() for line in lines if line.strip())
+            if not cleaned:
+                raise ValueError(f"the scope of {entry!r} names no product line; remove it or list the lines")
+            scopes[_address(entry)] = cleaned
+        return scopes
 
     @field_validator("timezone")
     @classmethod
@@ -139,8 +172,29 @@ class _SecretsTomlSource(PydanticBaseSettingsSource):
         return table if isinstance(table, dict) else {}
 
 
-def load_settings(secrets_file: Path | None = None, **overrides: Any) -> Settings:
-    """Read the settings; ``secrets_file`` replaces .streamlit/secrets.toml, ``overrides`` win over everything."""
+def load_settings(
+    secrets_file: Path | None = None, *, secrets_table: dict[str, Any] | None = None, **overrides: Any
+) -> Settings:
+    """Read the settings; ``secrets_file`` replaces .streamlit/secrets.toml, ``secrets_table`` (the [pillars] table as
+    Streamlit read it) replaces the file altogether, ``overrides`` win over everything."""
+    if secrets_table is not None:
+        table = dict(secrets_table)
+
+        class _SettingsFromTable(Settings):
+            secrets_file: ClassVar[Path] = Path("/nonexistent")  # the table replaces the file
+
+            @classmethod
+            def settings_customise_sources(
+                cls,
+                settings_cls: type[BaseSettings],
+                init_settings: PydanticBaseSettingsSource,
+                env_settings: PydanticBaseSettingsSource,
+                dotenv_settings: PydanticBaseSettingsSource,
+                file_secret_settings: PydanticBaseSettingsSource,
+            ) -> tuple[PydanticBaseSettingsSource, ...]:
+                return (init_settings, env_settings, InitSettingsSource(settings_cls, table))
+
+        return _SettingsFromTable(**overrides)
     if secrets_file is None:
         return Settings(**overrides)
 

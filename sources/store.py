@@ -162,6 +162,28 @@ PURGES = sa.Table(
     sa.Column("rows_removed", sa.BigInteger(), nullable=False),
 )
 
+AUDIT_LOG = sa.Table(
+    "audit_log",
+    METADATA,
+    sa.Column("at", sa.DateTime(), nullable=False),
+    sa.Column("email", sa.Text(), nullable=False),
+    sa.Column("action", sa.Text(), nullable=False),
+    sa.Column("outcome", sa.Text(), nullable=False),
+    sa.Column("target", sa.Text(), nullable=False),
+    sa.Column("detail", sa.Text(), nullable=False),
+)
+
+AUDIT_SCHEMA: dict[str, pl.DataType] = {
+    "at": pl.Datetime("us", "UTC"),
+    "email": pl.String(),
+    "action": pl.String(),
+    "outcome": pl.String(),
+    "target": pl.String(),
+    "detail": pl.String(),
+}
+"""The columns of ``Store.audit_log``."""
+Outcome = Literal["ok", "refused"]
+
 
 def _sql_type(dtype: pl.DataType) -> sa.types.TypeEngine[Any]:
     if dtype == pl.Date():
@@ -341,6 +363,11 @@ def migrate(engine: Engine, directory: Path = MIGRATIONS_DIR) -> list[int]:
 def _utc_now() -> datetime:
     # stored without a zone on both engines (SQLite has none); the columns are UTC by definition
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    """``moment`` as the stored columns hold it: UTC without a zone (a naive ``moment`` is taken as UTC already)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
 
 
 def _after_rows_written(dataset: str, version: int) -> None:
@@ -615,6 +642,45 @@ class Store:
             },
             orient="row",
         ).with_columns(pl.col("purged_at").dt.replace_time_zone("UTC"))
+
+    def record(self, email: str, action: str, *, outcome: Outcome = "ok", target: str = "", detail: str = "") -> None:
+        """Add one line to the audit log (UTC now): who did what, to what, and whether it was allowed."""
+        if outcome not in ("ok", "refused"):
+            raise ValueError(f"unknown audit outcome {outcome!r}; use 'ok' or 'refused'")
+        with _transaction(self._engine, write=True) as connection:
+            connection.execute(
+                sa.insert(AUDIT_LOG).values(
+                    at=_utc_now(), email=email, action=action, outcome=outcome, target=target, detail=detail
+                )
+            )
+
+    def audit_log(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        email: str | None = None,
+        actions: tuple[str, ...] | None = None,
+        outcome: Outcome | None = None,
+        limit: int = 10_000,
+    ) -> pl.DataFrame:
+        """Audit lines, newest first: those at or after ``since`` and before ``until`` (UTC), of ``email`` (any case,
+        part of the address matches), of ``actions`` and with ``outcome``; at most ``limit`` of them."""
+        statement = sa.select(*AUDIT_LOG.c).order_by(AUDIT_LOG.c.at.desc()).limit(limit)
+        if since is not None:
+            statement = statement.where(AUDIT_LOG.c.at >= _naive_utc(since))
+        if until is not None:
+            statement = statement.where(AUDIT_LOG.c.at < _naive_utc(until))
+        if email:
+            statement = statement.where(sa.func.lower(AUDIT_LOG.c.email).contains(email.lower(), autoescape=True))
+        if actions is not None:
+            statement = statement.where(AUDIT_LOG.c.action.in_(actions))
+        if outcome is not None:
+            statement = statement.where(AUDIT_LOG.c.outcome == outcome)
+        with _transaction(self._engine, write=False) as connection:
+            records = [tuple(row) for row in connection.execute(statement)]
+        naive = {**AUDIT_SCHEMA, "at": pl.Datetime("us")}
+        return pl.DataFrame(records, schema=naive, orient="row").with_columns(pl.col("at").dt.replace_time_zone("UTC"))
 
     def columnar(self, dataset: str) -> Path | None:
         """The Parquet copy of the current version (rebuilt from SQL when missing); None while nothing is stored."""

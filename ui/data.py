@@ -5,21 +5,41 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
+from sources.access import scoped_bundle
 from sources.contracts import CONTRACTS
 from sources.current import current_bundle, stored_versions
 from sources.files import DataBundle, load_bundle
-from sources.settings import Settings, load_settings
+from sources.settings import SECRETS_TABLE, Settings, load_settings
 from sources.store import Store, open_store
+from ui.access import current_access
 from ui.sheets import sheet_source, sheet_state
 
 
 @st.cache_resource(max_entries=1, ttl=300)
 def settings() -> Settings:
-    """The settings (re-read every 5 minutes, so an edited secrets file takes effect without a restart)."""
-    return load_settings()
+    """The settings (re-read every 5 minutes, so an edited secrets file takes effect without a restart).
+
+    The [pillars] table is read from Streamlit's own secrets, so wherever Streamlit finds them (secrets.toml, the
+    `secrets.files` option, Community Cloud's secrets box) Pillars does too.
+    """
+    return load_settings(secrets_table=_secrets_table())
+
+
+def _secrets_table() -> dict[str, Any] | None:
+    try:
+        if not st.secrets.load_if_toml_exists() and SECRETS_TABLE not in st.secrets:
+            return None
+        table = st.secrets.get(SECRETS_TABLE)
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return None
+    if table is None:
+        return {}
+    return table.to_dict() if hasattr(table, "to_dict") else dict(table)
 
 
 def data_version(data_dir: Path) -> str:
@@ -53,10 +73,32 @@ def _bundle(data_dir: str, files_version: str, versions: tuple[tuple[str, int], 
 
 
 def bundle(current: Settings) -> DataBundle:
-    """Every dataset at its current version; read-only frames shared by all sessions.
+    """Every dataset at its current version, as the signed-in user may see it: read-only frames shared by sessions.
 
-    With a Google Sheet configured, the sheet's rows (or its last good snapshot) are the feedback dataset.
+    Every read of the data for a page goes through here, so a scoped user's product lines are applied before any
+    number, table, chart or download is made; someone not signed in (a page run without the app's gate) gets nothing.
     """
+    access = current_access(current)
+    if access is None or not access.allowed:
+        st.error("Sign in with an account on Pillars' access list to see the data.", icon=":material/lock:")
+        st.stop()
+    assert access is not None  # st.stop() ends the run above
+    every_line = every_line_bundle(current)
+    if access.product_lines is None:
+        return every_line
+    return _scoped(every_line.key, access.product_lines, every_line)
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def _scoped(key: str, product_lines: tuple[str, ...], _bundle: DataBundle) -> DataBundle:
+    # keyed by the shared bundle's key and the scope: each scope's frames are cut once per data version
+    return scoped_bundle(_bundle, product_lines)
+
+
+def every_line_bundle(current: Settings) -> DataBundle:
+    """Every dataset at its current version, every product line — for checks that need it all (an upload's), never
+    for display: pages read `bundle` (with a Google Sheet configured, the sheet's rows or
+    its last good snapshot are the feedback dataset)."""
     the_store = store(current)
     versions = tuple(sorted(stored_versions(the_store).items()))
     loaded = _bundle(str(current.data_dir), data_version(current.data_dir), versions, the_store)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sources.access import Access, rows_of_lines
 from sources.contracts import CONTRACTS
 from sources.history import compare_versions
 from sources.settings import Settings
 from sources.store import StaleVersionError, Store, StoreError
+from ui.access import record
 from ui.components import diff_tabs, download_csv
 
 _DONE_KEY = "_pillars_history_done"
@@ -26,8 +28,13 @@ _VERSION_COLUMNS = {
 }
 
 
-def render_history(store: Store, current: Settings) -> None:
-    """Pick a dataset; see its versions, compare two of them, roll back or purge, and read or download any one."""
+def render_history(store: Store, current: Settings, access: Access) -> None:
+    """Pick a dataset; see its versions, compare two of them, roll back or purge, and read or download any one.
+
+    A scoped user sees the rows of their product lines only, in every diff, table and download, and not the file
+    names (which may name other lines); rollback needs an unscoped editor, purge an admin.
+    """
+    lines = access.product_lines
     done = st.session_state.pop(_DONE_KEY, None)
     if done:
         st.success(done, icon=":material/check_circle:")
@@ -43,6 +50,8 @@ def render_history(store: Store, current: Settings) -> None:
         st.caption(f"{label.capitalize()} was never uploaded: its only version is 0, the configured file.")
         return
     shown = versions.with_columns(versions.get_column("committed_at").dt.convert_time_zone(current.timezone))
+    if lines is not None:
+        shown = shown.select("version", "mode", "committed_by", "committed_at", "based_on")
     st.dataframe(shown, hide_index=True, width="stretch", column_config=_VERSION_COLUMNS)
     numbers = versions.get_column("version").to_list()
 
@@ -50,19 +59,23 @@ def render_history(store: Store, current: Settings) -> None:
     older_column, newer_column = st.columns(2)
     older = older_column.selectbox("From version", numbers, index=max(len(numbers) - 2, 0), key="history_from")
     newer = newer_column.selectbox("To version", numbers, index=len(numbers) - 1, key="history_to")
-    diff = compare_versions(store, dataset, older, newer)
+    diff = compare_versions(store, dataset, older, newer, product_lines=lines)
     st.markdown(
         f"From version {older} to version {newer}: **{diff.added.height:,} added**, "
         f"**{diff.changed_rows:,} changed**, **{diff.removed.height:,} removed**."
     )
     diff_tabs(diff)
 
-    _rollback(store, dataset, numbers, current)
-    _purge(store, dataset, numbers, current)
+    if access.can_replace_all:
+        _rollback(store, dataset, numbers, access)
+    if access.can_purge:
+        _purge(store, dataset, numbers, access)
 
     st.markdown(f"**Read a version of {label}**")
     version = st.selectbox("Version", numbers, index=len(numbers) - 1, key="history_version")
     content = store.read(dataset, version)
+    if lines is not None:
+        content = rows_of_lines(content, dataset, lines)
     st.caption(
         f"Version {version}: {content.height:,} rows" + (" (the first 10,000 shown)" if content.height > 10_000 else "")
     )
@@ -70,7 +83,7 @@ def render_history(store: Store, current: Settings) -> None:
     download_csv(content, f"{dataset}-v{version}.csv", f"Download version {version} (CSV)", key="history_download")
 
 
-def _rollback(store: Store, dataset: str, numbers: list[int], current: Settings) -> None:
+def _rollback(store: Store, dataset: str, numbers: list[int], access: Access) -> None:
     """Roll back to any earlier version, as a new version (nothing is rewritten)."""
     latest = numbers[-1]
     earlier = numbers[:-1]
@@ -91,14 +104,18 @@ def _rollback(store: Store, dataset: str, numbers: list[int], current: Settings)
     request = st.session_state.pop(_ROLLBACK_REQUEST, None)
     if request is not None and request[0] == dataset:
         _, target, seen = request
+        what = f"{dataset} to version {target}"
         try:
-            version = store.rollback(dataset, target, based_on=seen, committed_by=current.local_user)
+            version = store.rollback(dataset, target, based_on=seen, committed_by=access.email)
         except StaleVersionError as error:
+            record(store, access, "rollback", outcome="refused", target=what, detail=str(error))
             st.warning(f"{error} The history above is out of date: look again before rolling back.")
             return
         except StoreError as error:
+            record(store, access, "rollback", outcome="refused", target=what, detail=str(error))
             st.error(str(error))
             return
+        record(store, access, "rollback", target=f"{dataset} v{version}", detail=f"back to version {target}")
         st.session_state[_DONE_KEY] = (
             f"Rolled {dataset.replace('_', ' ')} back to version {target} as version {version}."
         )
@@ -109,7 +126,7 @@ def _request_rollback(dataset: str, target: int, seen: int) -> None:
     st.session_state[_ROLLBACK_REQUEST] = (dataset, target, seen)
 
 
-def _purge(store: Store, dataset: str, numbers: list[int], current: Settings) -> None:
+def _purge(store: Store, dataset: str, numbers: list[int], access: Access) -> None:
     """Purge one version's uploaded rows (admins; in local mode the local user), with a recorded reason."""
     with st.expander("Purge a version's rows (personal data uploaded by mistake)"):
         st.caption(
@@ -120,11 +137,14 @@ def _purge(store: Store, dataset: str, numbers: list[int], current: Settings) ->
         version = st.selectbox("Version whose rows to purge", numbers, key="history_purge_version")
         reason = st.text_input("Why (recorded)", key="history_purge_reason")
         if st.button(f"Purge the rows version {version} added", key="history_purge", disabled=not reason.strip()):
+            what = f"{dataset} v{version}"
             try:
-                store.purge(dataset, version, purged_by=current.local_user, reason=reason.strip())
+                store.purge(dataset, version, purged_by=access.email, reason=reason.strip())
             except StoreError as error:
+                record(store, access, "purge", outcome="refused", target=what, detail=str(error))
                 st.error(str(error))
                 return
+            record(store, access, "purge", target=what, detail=reason.strip())
             st.session_state[_DONE_KEY] = f"Purged the rows version {version} of {dataset.replace('_', ' ')} added."
             st.rerun()
         purges = store.purges(dataset)

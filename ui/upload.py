@@ -7,6 +7,7 @@ from typing import cast
 import polars as pl
 import streamlit as st
 
+from sources.access import SCOPE_COLUMN, Access
 from sources.contracts import CONTRACTS
 from sources.files import DataBundle
 from sources.history import compare_versions
@@ -15,6 +16,7 @@ from sources.settings import Settings
 from sources.store import DuplicateKeyError, Mode, StaleVersionError, Store, describe_keys
 from sources.summary import summarise_upload
 from sources.upload_flow import CheckedUpload, check_upload, commit_upload, workbook_sheets
+from ui.access import record
 from ui.components import comma_list, day_text, diff_tabs, download_csv, markdown_text
 
 MODES: dict[Mode, str] = {
@@ -37,22 +39,29 @@ def upload_limit_bytes() -> int:
     return int(cast(int, st.get_option("server.maxUploadSize"))) * _MEGABYTE
 
 
-def render_upload(store: Store, data: DataBundle, current: Settings) -> None:
-    """The whole upload section: choices, the file, then problems or a preview with the commit button."""
+def render_upload(store: Store, data: DataBundle, current: Settings, access: Access) -> None:
+    """The whole upload section: choices, the file, then problems or a preview with the commit button.
+
+    ``data`` is every product line's data (checks and the first commit's version 0 need all of it; none of it is
+    shown). A scoped editor may upload only datasets with product lines, only rows of their lines, and not replace a
+    whole dataset.
+    """
     done = st.session_state.pop(_DONE_KEY, None)
     if done:
         st.success(done, icon=":material/check_circle:")
     dataset_column, mode_column = st.columns([1, 2])
+    datasets = [name for name, contract in CONTRACTS.items() if not access.scoped or SCOPE_COLUMN in contract.schema]
+    modes = [mode for mode in MODES if access.can_replace_all or mode != "replace"]
     dataset = dataset_column.selectbox(
         "Dataset",
-        options=list(CONTRACTS),
+        options=datasets,
         format_func=lambda name: name.replace("_", " "),
         key="upload_dataset",
         help="The contract the file must follow (see Contracts below).",
     )
     mode = mode_column.segmented_control(
         "How to commit",
-        options=list(MODES),
+        options=modes,
         format_func=MODES.__getitem__,
         default="append",
         required=True,
@@ -89,6 +98,10 @@ def render_upload(store: Store, data: DataBundle, current: Settings) -> None:
     )
     checked = _check(store, uploaded.name, content, dataset, mode, data, limit, sheet)
     if checked is None:
+        record(store, access, "upload", outcome="refused", target=dataset, detail=f"{uploaded.name}: problems")
+        return
+    if access.product_lines is not None and not _in_scope(checked, access.product_lines):
+        record(store, access, "upload", outcome="refused", target=dataset, detail=f"{uploaded.name}: other lines")
         return
     preview = checked.preview
     _show_preview(checked, current)
@@ -110,7 +123,27 @@ def render_upload(store: Store, data: DataBundle, current: Settings) -> None:
     )
     request = st.session_state.pop(_COMMIT_REQUEST, None)
     if request is not None and request[0] == checked.sha256:
-        _commit(store, checked, current, seen_version=request[1])
+        _commit(store, checked, access, seen_version=request[1])
+
+
+def _in_scope(checked: CheckedUpload, product_lines: tuple[str, ...]) -> bool:
+    """True when every row of the file is of ``product_lines``; else says which lines are not, and nothing is kept."""
+    outside = (
+        checked.frame.filter(~pl.col(SCOPE_COLUMN).is_in(list(product_lines)) | pl.col(SCOPE_COLUMN).is_null())
+        .group_by(pl.col(SCOPE_COLUMN).fill_null("(none)").alias("product_line"))
+        .agg(pl.len().alias("rows"))
+        .sort("rows", "product_line", descending=[True, False])
+    )
+    if outside.height == 0:
+        return True
+    listed = comma_list(f"{line} ({rows:,} rows)" for line, rows in outside.iter_rows())
+    st.error(
+        f"{markdown_text(checked.name)} was not committed: you may upload rows of "
+        f"{markdown_text(comma_list(product_lines))} only, and it has rows of {markdown_text(listed)}. "
+        "Remove those rows, or ask an editor without a product-line scope to upload it. Nothing stored has changed.",
+        icon=":material/block:",
+    )
+    return False
 
 
 def _request_commit(sha256: str, seen_version: int) -> None:
@@ -188,22 +221,26 @@ def _show_preview(checked: CheckedUpload, current: Settings) -> None:
     diff_tabs(diff)
 
 
-def _commit(store: Store, checked: CheckedUpload, current: Settings, *, seen_version: int) -> None:
+def _commit(store: Store, checked: CheckedUpload, access: Access, *, seen_version: int) -> None:
     dataset = checked.dataset
+    detail = f"{checked.name} ({checked.mode}, {checked.frame.height:,} rows, sha256 {checked.sha256[:12]})"
     try:
-        version = commit_upload(store, checked, current.local_user, seen_version=seen_version)
+        version = commit_upload(store, checked, access.email, seen_version=seen_version)
     except StaleVersionError as error:
+        record(store, access, "upload", outcome="refused", target=dataset, detail=f"{detail}: {error}")
         st.warning(
             f"Nothing was committed: {dataset.replace('_', ' ')} changed while you reviewed this file (version "
             f"{error.based_on} then, version {error.current} now), so the preview above is out of date. What changed "
             "meanwhile is below; drop the file again to review it against the new version.",
             icon=":material/sync_problem:",
         )
-        diff_tabs(compare_versions(store, dataset, error.based_on, error.current))
+        diff_tabs(compare_versions(store, dataset, error.based_on, error.current, product_lines=access.product_lines))
         return
     except DuplicateKeyError as error:
+        record(store, access, "upload", outcome="refused", target=dataset, detail=f"{detail}: duplicate keys")
         st.error(markdown_text(str(error)), icon=":material/error:")
         return
+    record(store, access, "upload", target=f"{dataset} v{version}", detail=detail)
     st.session_state[_DONE_KEY] = (
         f"Committed {markdown_text(checked.name)} as {dataset.replace('_', ' ')} version {version} "
         f"({MODES[checked.mode].lower()}): every page shows it now."
