@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from pydantic import ValidationError
 
+from sources.settings import settings_problems
 from ui.access import gate, identity
 from ui.data import bundle, settings, store
 from ui.filters import render_filters
@@ -14,7 +15,11 @@ st.set_page_config(page_title="Pillars", page_icon=":material/account_balance:",
 try:
     current = settings()
 except ValidationError as error:
-    st.error(f"Pillars' settings are invalid; fix the environment or .streamlit/secrets.toml:\n\n{error}")
+    # one line per setting, never the values given: a store URL may carry a password, and this shows before sign-in
+    st.error(
+        "Pillars' settings are invalid; fix the environment or the secrets ([pillars]):\n\n"
+        + "\n".join(f"- {problem}" for problem in settings_problems(error))
+    )
     st.stop()
 
 # Before anything else: a visitor who has not signed in (or is not on the access list) sees nothing but this gate,

@@ -23,7 +23,7 @@ from ui.components import (
     sheet_chip,
     sheet_notice,
 )
-from ui.data import every_line_bundle, store
+from ui.data import every_line_bundle, settings, store
 from ui.history import render_history
 from ui.sheets import sheet_state
 from ui.upload import render_upload
@@ -115,8 +115,9 @@ def _source_card(contract: Contract, info: SourceInfo | None, current: Settings)
         download_csv(problems, f"{contract.name}_problems.csv", "Download problems", key=f"problems_{contract.name}")
 
 
+# checked first and here again, not only by the navigation: uploads and rollbacks below depend on the role
+access = page_access(settings(), store(settings()), lambda _: True, "the Data page")
 current, data, _ = open_page("Data", SOURCES, show_problems=False)
-access = page_access(current, store(current), lambda _: True, "the Data page")
 st.markdown("Where every number on the dashboard comes from, and what a file must look like to feed it.")
 
 # --- the feedback sheet ----------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -25,6 +25,19 @@ def _address(entry: str) -> str:
     if not re.fullmatch(r"[^@\s]*@[^@\s]+\.[^@\s]+", cleaned):
         raise ValueError(f"{entry!r} is neither an e-mail address (name@example.com) nor a domain (@example.com)")
     return cleaned
+
+
+def without_password(url: str) -> str:
+    """``url`` with any password replaced by ***, for messages that may be shown or logged."""
+    return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", url)
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """What is wrong with the settings, one line per setting, without echoing the values given (they may be secret)."""
+    return [
+        f"{'.'.join(str(part) for part in problem['loc']) or 'settings'}: {problem['msg']}"
+        for problem in error.errors(include_input=False, include_url=False)
+    ]
 
 
 def _os_user() -> str:
@@ -107,7 +120,9 @@ class Settings(BaseSettings):
     @classmethod
     def _known_store(cls, value: str) -> str:
         if not re.match(r"^(sqlite:///.+|postgres(ql)?(\+psycopg)?://.+)$", value):
-            raise ValueError(f"unknown store URL {value!r}; use sqlite:///data/pillars.db or postgresql://user@host/db")
+            raise ValueError(
+                f"unknown store URL {without_password(value)!r}; use sqlite:///data/pillars.db or postgresql://user@host/db"
+            )
         return value
 
     @field_validator("locale")

@@ -47,6 +47,9 @@ def current_access(current: Settings) -> Access | None:
     if not isinstance(email, str) or not email.strip():
         # an identity provider that sends no e-mail claim can't be matched against the access list
         return resolve_access("(no e-mail address)", current)
+    if st.user.get("email_verified") is False:
+        # the provider says the address is not proven to be theirs: it grants nothing
+        return Access(email=email.strip().lower(), role=None)
     return resolve_access(email, current)
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import polars as pl
-import pytest
 
 from sources.contracts import CONTRACTS
 from sources.history import compare_versions
-from sources.store import Store, open_store
+from sources.store import Store
 
 
 def metrics(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
@@ -20,13 +17,6 @@ def metrics(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
         schema=CONTRACTS["metrics"].schema,
         orient="row",
     )
-
-
-@pytest.fixture
-def store(store_url: str, tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(store_url, tmp_path / "columnar")
-    yield opened
-    opened.close()
 
 
 def test_any_two_versions_compare_by_key(store: Store) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from sources.settings import load_settings
+from sources.settings import load_settings, settings_problems, without_password
 
 
 def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,6 +83,19 @@ def test_a_secrets_file_without_a_pillars_table_is_fine(tmp_path: Path) -> None:
         ("store_url", "sqlite://", "unknown store URL 'sqlite://'"),
     ],
 )
-def test_bad_values_say_what_is_wrong(tmp_path: Path, field: str, value: object, message: str) -> None:
+def test_bad_values_say_what_is_wrong(tmp_path: Path, field: str, value: Any, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         load_settings(tmp_path / "none.toml", **{field: value})
+
+
+def test_settings_problems_never_echo_a_password(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as raised:
+        load_settings(tmp_path / "none.toml", store_url="mysql://pillars:s3cr3t@db/pillars", fiscal_year_start_month=0)
+    problems = settings_problems(raised.value)
+    assert problems == [
+        "fiscal_year_start_month: Input should be greater than or equal to 1",
+        "store_url: Value error, unknown store URL 'mysql://pillars:***@db/pillars'; use sqlite:///data/pillars.db "
+        "or postgresql://user@host/db",
+    ]
+    assert without_password("postgresql://u:p%40ss@h/db") == "postgresql://u:***@h/db"
+    assert without_password("sqlite:///data/pillars.db") == "sqlite:///data/pillars.db"

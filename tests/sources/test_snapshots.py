@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import polars as pl
-import pytest
 from polars.testing import assert_frame_equal
 
 from sources.contracts import FEEDBACK
 from sources.parser import problem_frame
 from sources.sheets import SheetRead
 from sources.snapshots import load_snapshot, save_snapshot
-from sources.store import Store, open_store
-
-
-@pytest.fixture
-def store(store_url: str, tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(store_url, tmp_path / "columnar")
-    yield opened
-    opened.close()
+from sources.store import Store
 
 
 def feedback(rows: list[tuple[object, ...]]) -> pl.DataFrame:

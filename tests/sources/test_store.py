@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -34,14 +34,6 @@ from sources.store import (
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 JAN, FEB, MAR, APR = date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1)
-
-
-@pytest.fixture
-def store(store_url: str, tmp_path: Path) -> Iterator[Store]:
-    """An empty store on each engine, with its Parquet copies in the test's folder."""
-    opened = open_store(store_url, tmp_path / "columnar")
-    yield opened
-    opened.close()
 
 
 def metrics(rows: Sequence[tuple[object, ...]]) -> pl.DataFrame:
@@ -109,7 +101,12 @@ def test_migrations_are_applied_once(store_url: str, tmp_path: Path) -> None:
         assert migrate(again.engine) == []
         with again.engine.connect() as connection:
             applied = connection.execute(sa.text("SELECT version, name FROM schema_migrations")).all()
-        assert sorted(tuple(row) for row in applied) == [(1, "store"), (2, "sheet_snapshots"), (3, "purges")]
+        assert sorted(tuple(row) for row in applied) == [
+            (1, "store"),
+            (2, "sheet_snapshots"),
+            (3, "purges"),
+            (4, "audit_log"),
+        ]
     finally:
         again.close()
 
