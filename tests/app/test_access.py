@@ -352,3 +352,25 @@ def test_an_address_the_provider_has_not_verified_grants_nothing(signed_in: Call
         f"Access refused: {ADMIN} is not on Pillars' access list. Ask an admin to add you."
     ]
     assert not at.metric
+
+
+def test_an_admin_reads_and_filters_the_audit_log(signed_in: Callable[..., AppTest], tmp_path: Path) -> None:
+    signed_in("stranger@elsewhere.example")
+    signed_in(VIEWER)
+    at = signed_in(ADMIN, "audit")
+    assert not at.exception
+    assert [title.value for title in at.title] == ["Audit log"]
+    shown = at.dataframe[0].value
+    assert shown[["email", "action", "outcome"]].values.tolist() == [
+        [ADMIN, "sign_in", "ok"],
+        [VIEWER, "sign_in", "ok"],
+        ["stranger@elsewhere.example", "sign_in", "refused"],
+    ]
+    at.selectbox(key="audit_outcome").set_value("refused").run()
+    assert at.dataframe[0].value["email"].tolist() == ["stranger@elsewhere.example"]
+    at.selectbox(key="audit_outcome").set_value(None).run()
+    at.text_input(key="audit_email").input("EXAMPLE.com").run()
+    assert at.dataframe[0].value["email"].tolist() == [ADMIN, VIEWER]
+    at.multiselect(key="audit_actions").set_value(["upload"]).run()
+    assert not at.dataframe
+    assert at.info[0].value == "Nothing recorded for these filters."
