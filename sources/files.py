@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from sources.columnar import FileIdentity, ParseCache
 from sources.contracts import CONTRACTS, contract_for
 from sources.parser import CELLS, ROW, DataError, ParseResult, RawTable, parse_records, parse_table, problem_frame
 from sources.references import reference_problems
@@ -180,20 +181,39 @@ def load_dataset(data_dir: Path, name: str) -> pl.DataFrame:
     return result.data()
 
 
-def load_bundle(data_dir: Path, read_at: datetime | None = None) -> DataBundle:
-    """Read every dataset in ``data_dir``, checked against its contract and the datasets it refers to."""
+def load_bundle(data_dir: Path, read_at: datetime | None = None, *, columnar_dir: Path | None = None) -> DataBundle:
+    """Read every dataset in ``data_dir``, checked against its contract and the datasets it refers to.
+
+    With ``columnar_dir``, each file version is parsed once: its parse (frame, problems, notes) and the checks between
+    datasets are kept there as Parquet, keyed by the files' path, size and modification time, and read back next time.
+    """
     data_dir = Path(data_dir)
     read_at = read_at or datetime.now(UTC)
+    cache = ParseCache(columnar_dir) if columnar_dir is not None else None
+    identities = {
+        name: identity
+        for name, contract in CONTRACTS.items()
+        if (identity := FileIdentity.of(data_dir / contract.file_name)) is not None
+    }
+    checks_key = cache.checks_key(identities) if cache is not None else ""
+    kept_checks = cache.read_checks(data_dir, checks_key) if cache is not None else None
     results: dict[str, ParseResult] = {}
-    missing: list[str] = []
-    for name, contract in CONTRACTS.items():
-        path = data_dir / contract.file_name
-        if path.is_file():
-            results[name] = parse_csv_file(path, name)
-        else:
-            missing.append(name)
-    parsed = {name: result.data() for name, result in results.items() if result.ok}
-    cross = reference_problems({name: results[name] for name in parsed}, parsed)
+    for name, identity in identities.items():
+        # row numbers are read back only when the checks between datasets must run again: they are for its messages
+        cached = cache.read(name, identity, with_rows=kept_checks is None) if cache is not None else None
+        results[name] = (
+            cached
+            if cached is not None
+            else _parse_and_keep(data_dir / CONTRACTS[name].file_name, name, identity, cache)
+        )
+    missing = [name for name in CONTRACTS if name not in identities]
+    parsed = {name: result.frame.drop(ROW, strict=False) for name, result in results.items() if result.ok}
+    if kept_checks is not None:
+        cross = kept_checks
+    else:
+        cross = reference_problems({name: results[name] for name in parsed}, parsed)
+        if cache is not None and _unchanged(identities):
+            cache.write_checks(data_dir, checks_key, cross)
     frames: dict[str, pl.DataFrame] = {}
     sources: dict[str, SourceInfo] = {}
     for name, contract in CONTRACTS.items():
@@ -218,6 +238,19 @@ def load_bundle(data_dir: Path, read_at: datetime | None = None) -> DataBundle:
             name, origin, "ok", frame.height, read_at, first, latest, problems, tuple(result.notes)
         )
     return DataBundle(frames, sources)
+
+
+def _parse_and_keep(path: Path, name: str, identity: FileIdentity, cache: ParseCache | None) -> ParseResult:
+    """Parse one file; keep the parse in ``cache`` unless the file changed while it was read."""
+    result = parse_csv_file(path, name)
+    if cache is not None and _unchanged({name: identity}):
+        cache.write(name, identity, result)
+    return result
+
+
+def _unchanged(identities: dict[str, FileIdentity]) -> bool:
+    """True when every file is still the version it was when reading began (a copy is never keyed by a stale stat)."""
+    return all(FileIdentity.of(identity.path) == identity for identity in identities.values())
 
 
 def date_span(frame: pl.DataFrame) -> tuple[date | None, date | None]:

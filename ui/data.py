@@ -63,11 +63,13 @@ def store(current: Settings) -> Store:
     return _store(current.store_url, str(current.columnar_dir) if current.columnar_dir else None)
 
 
-@st.cache_resource(max_entries=4, ttl=3600, show_spinner="Reading the data…")
+# One entry: at 10M rows a bundle is hundreds of MB, so a new version replaces the old one instead of sitting beside it.
+@st.cache_resource(max_entries=1, ttl=3600, show_spinner="Reading the data…")
 def _bundle(data_dir: str, files_version: str, versions: tuple[tuple[str, int], ...], _store: Store) -> DataBundle:
     # files_version and versions are the cache key: a changed file or a new commit makes a new entry, so new data shows
-    # on the next rerun, on every page and (with PostgreSQL) on every replica.
-    files = load_bundle(Path(data_dir))
+    # on the next rerun, on every page and (with PostgreSQL) on every replica. The files are parsed once per version:
+    # a new process reads their Parquet copies from the store's columnar directory.
+    files = load_bundle(Path(data_dir), columnar_dir=_store.columnar_dir / "files")
     key = hashlib.sha256(f"{files_version}:{versions}".encode()).hexdigest()[:16]
     return replace(current_bundle(files, _store, dict(versions)), key=key)
 

@@ -1,0 +1,178 @@
+"""Columnar copies of parsed files: parsed once per file version, read back with their problems and notes."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import sources.files
+from sources.columnar import FileIdentity, ParseCache, main
+from sources.contracts import contract_for
+from sources.files import load_bundle
+from sources.parser import ParseResult
+
+CATALOG = (
+    "metric,label,unit,aggregation,higher_is_better,min,max\n"
+    "arr,ARR,currency,last,true,0,\n"
+    "logo_churn,Logo churn,percent,mean,false,0,100\n"
+)
+# "1,100" is read leniently (a note); row 4 refers to a metric the catalog does not have (a problem between datasets)
+METRICS = (
+    'date,product_line,metric,value\n2025-01-01,Atlas,arr,"1,100"\n2025-02-01,Atlas,arr,110\n2025-02-01,Atlas,nps,5\n'
+)
+PRACTICES = "practice,cadence_days\nQBR,91\nQBR,30\n"  # a duplicate key: a problem found by the parse itself
+READ_AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def write_dir(directory: Path, **files: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (directory / f"{name}.csv").write_text(text, encoding="utf-8")
+    return directory
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the parser reads, in order."""
+    calls: list[str] = []
+    parse = sources.files.parse_csv_file
+
+    def counting(path: Path, name: str) -> ParseResult:
+        calls.append(name)
+        return parse(path, name)
+
+    monkeypatch.setattr(sources.files, "parse_csv_file", counting)
+    return calls
+
+
+def touch_later(path: Path, text: str) -> None:
+    """Rewrite ``path`` and move its modification time on, as an edit a second later would."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))
+
+
+def test_a_second_read_comes_from_the_copies_with_the_same_frames_problems_and_notes(
+    tmp_path: Path, parsed: list[str]
+) -> None:
+    data = write_dir(tmp_path / "data", metric_catalog=CATALOG, metrics=METRICS, practices=PRACTICES)
+    columnar = tmp_path / "columnar"
+    first = load_bundle(data, READ_AT, columnar_dir=columnar)
+    assert parsed == ["metrics", "metric_catalog", "practices"]
+    second = load_bundle(data, READ_AT, columnar_dir=columnar)
+    assert parsed == ["metrics", "metric_catalog", "practices"]  # nothing parsed again
+    assert second.frames.keys() == first.frames.keys() == {"metric_catalog"}
+    assert_frame_equal(second.frame("metric_catalog"), first.frame("metric_catalog"))
+    for name, info in first.sources.items():
+        again = second.sources[name]
+        assert (again.status, again.rows, again.first_date, again.latest_date, again.notes, again.origin) == (
+            info.status,
+            info.rows,
+            info.first_date,
+            info.latest_date,
+            info.notes,
+            info.origin,
+        )
+        assert_frame_equal(again.problems, info.problems)
+    assert second.sources["metrics"].problems.select("row", "column", "value", "problem").rows() == [
+        (4, "metric", "nps", "unknown metric id: not in the metric catalog"),
+    ]
+    assert second.sources["metrics"].notes == ("metrics.csv, column 'value': thousands separators removed in 1 cell",)
+    assert second.sources["practices"].problems.select("row", "problem").rows() == [
+        (3, "duplicate key: the same practice as row 2"),
+    ]
+    assert not list(columnar.glob(".*"))  # no temporary file left behind
+
+
+def test_a_changed_file_is_parsed_again_and_its_old_copy_removed(tmp_path: Path, parsed: list[str]) -> None:
+    data = write_dir(tmp_path / "data", metric_catalog=CATALOG, metrics=METRICS)
+    columnar = tmp_path / "columnar"
+    load_bundle(data, READ_AT, columnar_dir=columnar)
+    touch_later(data / "metrics.csv", "date,product_line,metric,value\n2025-03-01,Atlas,arr,120\n")
+    bundle = load_bundle(data, READ_AT, columnar_dir=columnar)
+    assert parsed == ["metrics", "metric_catalog", "metrics"]
+    assert_frame_equal(
+        bundle.frame("metrics"),
+        pl.DataFrame(
+            {
+                "date": [date(2025, 3, 1)],
+                "product_line": ["Atlas"],
+                "metric": ["arr"],
+                "value": [120.0],
+                "segment": [None],
+                "region": [None],
+            },
+            schema=contract_for("metrics").schema,
+        ),
+    )
+    assert len(list(columnar.glob("metrics-*.json"))) == 1
+
+
+def test_checks_between_datasets_run_again_when_another_file_changes(tmp_path: Path, parsed: list[str]) -> None:
+    data = write_dir(tmp_path / "data", metric_catalog=CATALOG, metrics=METRICS)
+    columnar = tmp_path / "columnar"
+    assert load_bundle(data, READ_AT, columnar_dir=columnar).sources["metrics"].status == "error"
+    touch_later(data / "metric_catalog.csv", CATALOG + "nps,NPS,score,mean,true,-100,100\n")
+    bundle = load_bundle(data, READ_AT, columnar_dir=columnar)
+    assert parsed == ["metrics", "metric_catalog", "metric_catalog"]  # metrics comes from its copy
+    assert bundle.sources["metrics"].status == "ok"
+    assert bundle.frame("metrics").get_column("value").to_list() == [1100.0, 110.0, 5.0]
+    assert len(list(columnar.glob("checks-*"))) == 1
+
+
+def test_an_incomplete_or_broken_copy_is_parsed_again(tmp_path: Path, parsed: list[str]) -> None:
+    data = write_dir(tmp_path / "data", metric_catalog=CATALOG)
+    columnar = tmp_path / "columnar"
+    load_bundle(data, READ_AT, columnar_dir=columnar)
+    (copy,) = columnar.glob("metric_catalog-*.json")
+    copy.unlink()  # as if the writer stopped before its last file
+    load_bundle(data, READ_AT, columnar_dir=columnar)
+    (frame,) = columnar.glob("metric_catalog-*[0-9a-f].parquet")
+    frame.write_bytes(b"not parquet")
+    bundle = load_bundle(data, READ_AT, columnar_dir=columnar)
+    assert parsed == ["metric_catalog", "metric_catalog", "metric_catalog"]
+    assert bundle.frame("metric_catalog").get_column("metric").to_list() == ["arr", "logo_churn"]
+
+
+def test_files_of_two_data_directories_keep_their_own_copies(tmp_path: Path) -> None:
+    columnar = tmp_path / "columnar"
+    first = write_dir(tmp_path / "first", metric_catalog=CATALOG)
+    second = write_dir(tmp_path / "second", metric_catalog=CATALOG.replace("ARR", "Recurring revenue"))
+    for _ in range(2):
+        labels = [
+            load_bundle(directory, READ_AT, columnar_dir=columnar).frame("metric_catalog").get_column("label")[0]
+            for directory in (first, second)
+        ]
+        assert labels == ["ARR", "Recurring revenue"]
+
+
+def test_a_copy_read_without_rows_has_only_the_contract_columns(tmp_path: Path) -> None:
+    data = write_dir(tmp_path / "data", metric_catalog=CATALOG)
+    identity = FileIdentity.of(data / "metric_catalog.csv")
+    assert identity is not None
+    cache = ParseCache(tmp_path / "columnar")
+    assert cache.read("metric_catalog", identity) is None
+    result = sources.files.parse_csv_file(data / "metric_catalog.csv", "metric_catalog")
+    cache.write("metric_catalog", identity, result)
+    with_rows = cache.read("metric_catalog", identity)
+    without_rows = cache.read("metric_catalog", identity, with_rows=False)
+    assert with_rows is not None
+    assert without_rows is not None
+    assert with_rows.frame.columns == ["_row", *contract_for("metric_catalog").schema]
+    assert_frame_equal(without_rows.frame, result.data())
+    assert FileIdentity.of(data / "absent.csv") is None
+
+
+def test_the_command_line_prepares_the_copies(
+    tmp_path: Path, parsed: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_dir(tmp_path / "data", metric_catalog=CATALOG, metrics=METRICS)
+    main([str(data), str(tmp_path / "columnar")])
+    assert "metric_catalog  ok                  2 rows" in capsys.readouterr().out
+    load_bundle(data, READ_AT, columnar_dir=tmp_path / "columnar")
+    assert parsed == ["metrics", "metric_catalog"]
