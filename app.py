@@ -26,7 +26,8 @@ except ValidationError as error:
 # and no page is registered for them, so no URL reaches one.
 access = gate(current, lambda: store(current))
 identity(access)
-render_filters(bundle(current).frames, current.fiscal_year_start_month)
+data = bundle(current)
+render_filters(data.frames, current.fiscal_year_start_month, data_version=data.key)
 
 pages = {
     "Insights": [

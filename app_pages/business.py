@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from insights.business import (
-    breakdown,
     change_text,
     exact_text,
     group_of,
-    line_changes,
-    metric_definition,
     metric_groups,
-    metric_kpi,
     metric_labels,
     metric_named,
     partial_period_labels,
-    period_table,
-    total_vs_target,
     whole_period_values,
 )
 from insights.formatting import format_delta, format_value
 from insights.metrics import revenue_metric
 from insights.scope import View
+from ui.business_cache import business_numbers
 from ui.business_figures import (
     axis_title,
     breakdown_figure,
@@ -41,6 +37,7 @@ from ui.components import (
     number_format,
     open_page,
 )
+from ui.page_cache import prepared_metrics
 
 SOURCES = ("metrics", "metric_catalog", "targets")
 # URL keys of the picker; they must not clash with the global filters' (lines, range, granularity, vs).
@@ -64,7 +61,7 @@ def _scope_name(view: View) -> str:
 current, data, view = open_page("Business Data & Insights", SOURCES)
 numbers = number_format(current)
 
-metrics, catalog, targets = data.frame("metrics"), data.frame("metric_catalog"), data.frame("targets")
+catalog, targets = data.frame("metric_catalog"), data.frame("targets")
 if catalog.height == 0:
     empty_state("There is no metric catalog to pick a metric from: the Data page says why.")
     st.stop()
@@ -98,7 +95,17 @@ with picker_metric:
         key=METRIC_KEY,
         bind="query-params",
     )
-definition = metric_definition(catalog, metrics, metric or group.metrics[0], view.granularity)
+figures = business_numbers(
+    data.key,
+    repr(view),
+    metric or group.metrics[0],
+    tuple(BREAKDOWNS),
+    prepared_metrics(data),
+    catalog,
+    targets,
+    view,
+)
+definition = figures.definition
 if definition is None:
     empty_state("Pick a metric from the catalog.")
     st.stop()
@@ -106,26 +113,9 @@ label, unit = definition.label, definition.unit
 period, comparison = view.period, view.comparison
 colors = line_colors(view.all_product_lines)
 
-kpi = (
-    metric_kpi(
-        metrics, catalog, targets, definition.metric, period, comparison, view.lines_filter, view.all_product_lines
-    )
-    if period is not None and comparison is not None
-    else None
-)
+kpi = figures.kpi
 kpi_row = kpi.row(0, named=True) if kpi is not None and kpi.height else None
-totals = total_vs_target(
-    metrics,
-    catalog,
-    targets,
-    definition.metric,
-    view.granularity,
-    view.fiscal_year_start_month,
-    view.lines_filter,
-    view.all_product_lines,
-    view.start,
-    view.end,
-)
+totals = figures.totals
 
 # --- what the metric is ----------------------------------------------------------------------------------------------
 st.subheader(label, anchor=False)
@@ -202,7 +192,7 @@ else:
                 help=f"Exact target: {exact_text(kpi_row['target'], unit, numbers)}; "
                 "the change is the value's gap to it.",
             )
-    ranked = line_changes(metrics, catalog, definition.metric, period, comparison, view.lines_filter)
+    ranked = figures.ranked if figures.ranked is not None else pl.DataFrame()
     for card, heading, position in ((best_card, "Best change", 0), (worst_card, "Worst change", -1)):
         with card:
             if ranked.height < 2:
@@ -224,16 +214,7 @@ else:
             )
 
 # --- main chart: the metric by product line over the range -----------------------------------------------------------
-table = period_table(
-    metrics,
-    catalog,
-    definition.metric,
-    view.granularity,
-    view.fiscal_year_start_month,
-    view.lines_filter,
-    view.start,
-    view.end,
-)
+table = figures.table
 if table.height == 0:
     empty_state(f"No {label} data for the selected product lines in the date range: widen the range or the lines.")
     st.stop()
@@ -277,10 +258,7 @@ if partial:
 # --- breakdowns ------------------------------------------------------------------------------------------------------
 if period is not None and comparison is not None:
     st.subheader(f"Breakdowns · {period.label}", anchor=False)
-    breakdowns = {
-        by: breakdown(metrics, catalog, definition.metric, by, period, comparison, view.lines_filter)
-        for by in BREAKDOWNS
-    }
+    breakdowns = figures.breakdowns
     shown = [by for by, parts in breakdowns.items() if parts.height]
     missing = [BREAKDOWNS[by] for by in BREAKDOWNS if by not in shown]
     for column, by in zip(st.columns(len(BREAKDOWNS)), shown, strict=False):

@@ -27,7 +27,7 @@ from ui.components import (
     Kpi,
     comma_list,
     day_text,
-    download_csv,
+    download_csv_on_click,
     empty_state,
     kpi_row,
     number_format,
@@ -43,9 +43,12 @@ from ui.customers_figures import (
     theme_bars_figure,
     theme_trend_figure,
 )
+from ui.page_cache import rows_in_view, view_cached
 
 SOURCES = ("feedback",)
 RANKED_THEMES = 10
+# A table is sent whole to the browser: the newest rows are read, the download has every match.
+VERBATIMS_SHOWN = 500
 TREND_THEMES = 5
 # The words first after date and line: reading them is what the table is for.
 VERBATIM_COLUMNS = (
@@ -61,22 +64,19 @@ VERBATIM_COLUMNS = (
 )
 
 
-def render_kpis(feedback: pl.DataFrame, view: View, current: Settings, formats: NumberFormat) -> None:
-    """NPS, responses, volume, negative share and the ARR behind negative feedback: the period vs its comparison."""
-    if view.period is None or view.comparison is None:
-        empty_state(
-            f"No complete {view.granularity} in the date range, so there is no period to report on: "
-            "widen the range or pick a finer granularity."
-        )
-        return
-    lines, minimum = view.lines_filter, current.nps_min_responses
+def _kpi_numbers(
+    feedback: pl.DataFrame, view: View, minimum: int
+) -> tuple[dict[str, Any], dict[str, Any], float | None, bool, pl.DataFrame]:
+    """The KPI row's numbers: the period's and the comparison's pulse, the NPS change and its significance, history."""
+    # render_kpis checks first
+    assert view.period is not None
+    assert view.comparison is not None
+    lines = view.lines_filter
     in_period = scope_feedback(feedback, lines, view.period.start, view.period.end)
     in_comparison = scope_feedback(feedback, lines, view.comparison.start, view.comparison.end)
     now = customer_pulse(in_period, min_responses=minimum).row(0, named=True)
     before = customer_pulse(in_comparison, min_responses=minimum).row(0, named=True)
     change = nps_change(nps(in_period, min_responses=minimum), nps(in_comparison, min_responses=minimum), on=())
-    nps_delta = change.get_column("delta").item()
-    significant = bool(change.get_column("significant").item())
     window = complete_periods(
         view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
     )
@@ -86,6 +86,27 @@ def render_kpis(feedback: pl.DataFrame, view: View, current: Settings, formats: 
         view.fiscal_year_start_month,
         minimum,
     )
+    return now, before, change.get_column("delta").item(), bool(change.get_column("significant").item()), history
+
+
+def render_kpis(
+    feedback: pl.DataFrame, view: View, current: Settings, formats: NumberFormat, data_version: str
+) -> None:
+    """NPS, responses, volume, negative share and the ARR behind negative feedback: the period vs its comparison."""
+    if view.period is None or view.comparison is None:
+        empty_state(
+            f"No complete {view.granularity} in the date range, so there is no period to report on: "
+            "widen the range or pick a finer granularity."
+        )
+        return
+    now, before, nps_delta, significant, history = view_cached(
+        "customer_kpis",
+        data_version,
+        view,
+        lambda: _kpi_numbers(feedback, view, current.nps_min_responses),
+        current.nps_min_responses,
+    )
+    minimum = current.nps_min_responses
 
     def delta_of(column: str, scale: float = 1.0) -> float | None:
         current_value, previous_value = now[column], before[column]
@@ -174,10 +195,18 @@ def _nps_help(
     )
 
 
-def render_nps(feedback: pl.DataFrame, view: View, current: Settings) -> None:
+def render_nps(feedback: pl.DataFrame, view: View, current: Settings, data_version: str) -> None:
     """NPS per product line over the range, and the promoter/passive/detractor split of the selected lines."""
-    by_line = nps_by_period(
-        feedback, view.granularity, view.fiscal_year_start_month, min_responses=current.nps_min_responses
+    minimum = current.nps_min_responses
+    by_line, overall = view_cached(
+        "nps_trends",
+        data_version,
+        view,
+        lambda: (
+            nps_by_period(feedback, view.granularity, view.fiscal_year_start_month, min_responses=minimum),
+            nps_by_period(feedback, view.granularity, view.fiscal_year_start_month, by=(), min_responses=minimum),
+        ),
+        minimum,
     )
     if by_line.height == 0:
         empty_state("No scored feedback (0–10) in the range for these product lines, so there is no NPS to show.")
@@ -196,9 +225,6 @@ def render_nps(feedback: pl.DataFrame, view: View, current: Settings) -> None:
             key="nps_trend",
         )
     with mix_column:
-        overall = nps_by_period(
-            feedback, view.granularity, view.fiscal_year_start_month, by=(), min_responses=current.nps_min_responses
-        )
         st.plotly_chart(
             nps_mix_figure(overall, granularity=view.granularity, fiscal_year_start_month=view.fiscal_year_start_month),
             width="stretch",
@@ -206,9 +232,16 @@ def render_nps(feedback: pl.DataFrame, view: View, current: Settings) -> None:
         )
 
 
-def render_themes(feedback: pl.DataFrame, view: View, formats: NumberFormat) -> None:
-    """Themes ranked by volume and by the ARR behind them, then the top themes' mentions over time."""
+def _theme_numbers(feedback: pl.DataFrame, view: View) -> tuple[pl.DataFrame, list[str], pl.DataFrame]:
+    """Themes ranked, the top ones by volume, and their mentions per period."""
     ranking = theme_ranking(feedback)
+    top_themes = ranked_themes(ranking, "volume", TREND_THEMES).get_column("theme").to_list()
+    return ranking, top_themes, theme_trend(feedback, view.granularity, view.fiscal_year_start_month, themes=top_themes)
+
+
+def render_themes(feedback: pl.DataFrame, view: View, formats: NumberFormat, data_version: str) -> None:
+    """Themes ranked by volume and by the ARR behind them, then the top themes' mentions over time."""
+    ranking, top_themes, trend = view_cached("themes", data_version, view, lambda: _theme_numbers(feedback, view))
     by_volume = ranked_themes(ranking, "volume", RANKED_THEMES)
     by_arr = ranked_themes(ranking, "arr", RANKED_THEMES)
     volume_column, arr_column = st.columns(2)
@@ -244,8 +277,6 @@ def render_themes(feedback: pl.DataFrame, view: View, formats: NumberFormat) -> 
         "Each account counts once per theme, at the ARR on its latest feedback in the range. "
         "Hover a bar for its mentions, accounts and negative share."
     )
-    top_themes = ranked_themes(ranking, "volume", TREND_THEMES).get_column("theme").to_list()
-    trend = theme_trend(feedback, view.granularity, view.fiscal_year_start_month, themes=top_themes)
     partial = partial_periods(
         view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
     )
@@ -265,13 +296,22 @@ def render_themes(feedback: pl.DataFrame, view: View, formats: NumberFormat) -> 
         st.caption(note)
 
 
-def render_mix(feedback: pl.DataFrame, view: View, formats: NumberFormat) -> None:
+def render_mix(feedback: pl.DataFrame, view: View, formats: NumberFormat, data_version: str) -> None:
     """Where feedback comes from, what kind it is, and how each product line's sentiment splits."""
+    volumes, sentiment = view_cached(
+        "feedback_mix",
+        data_version,
+        view,
+        lambda: (
+            {category: feedback_volume(feedback, (category,)) for category in ("channel", "category")},
+            sentiment_shares(feedback, ("product_line",)),
+        ),
+    )
     channel_column, category_column, sentiment_column = st.columns(3)
     # The title names the leader; a missing category (it is optional) reads as "untyped".
     titles = {"channel": "Where it comes from: {} leads", "category": "What kind: mostly {}"}
     for column, (category, title) in zip((channel_column, category_column), titles.items(), strict=True):
-        volume = feedback_volume(feedback, (category,))
+        volume = volumes[category]
         column.plotly_chart(
             mix_figure(
                 volume,
@@ -284,27 +324,39 @@ def render_mix(feedback: pl.DataFrame, view: View, formats: NumberFormat) -> Non
         )
     with sentiment_column:
         st.plotly_chart(
-            sentiment_by_line_figure(
-                sentiment_shares(feedback, ("product_line",)), colors=line_colors(view.all_product_lines)
-            ),
+            sentiment_by_line_figure(sentiment, colors=line_colors(view.all_product_lines)),
             width="stretch",
             key="sentiment_by_line",
         )
 
 
-def render_verbatims(feedback: pl.DataFrame, view: View, current: Settings) -> None:
-    """The feedback itself, newest first, searchable, with a download of exactly the rows shown."""
+def _newest_verbatims(feedback: pl.DataFrame, search: str) -> tuple[int, pl.DataFrame]:
+    """How many rows match the search, and the newest of them to show."""
+    matching = verbatims(feedback, search)
+    return matching.height, matching.head(VERBATIMS_SHOWN).select(VERBATIM_COLUMNS)
+
+
+def render_verbatims(feedback: pl.DataFrame, view: View, current: Settings, data_version: str) -> None:
+    """The feedback itself, newest first, searchable: the newest rows in a table, all of them in the download."""
     search = st.text_input(
         "Search the verbatims",
         key="verbatim_search",
         placeholder="a word in the text, a theme or an account, e.g. retries",
         icon=":material/search:",
     )
-    shown = verbatims(feedback, search).select(VERBATIM_COLUMNS)
+    matching, shown = view_cached(
+        "verbatims",
+        data_version,
+        view,
+        lambda: _newest_verbatims(feedback, search),
+        search,
+    )
+    newest = f"the newest {shown.height:,} shown, " if matching > shown.height else ""
     st.caption(
-        f"{shown.height:,} pieces of feedback"
+        f"{matching:,} pieces of feedback"
         + (f" matching “{search.strip()}”" if search and search.strip() else "")
-        + f", {day_text(view.start, current.locale)} – {day_text(view.end, current.locale)}, newest first."
+        + f", {day_text(view.start, current.locale)} – {day_text(view.end, current.locale)}, {newest}newest first."
+        + (" The download has them all." if newest else "")
     )
     if shown.height == 0:
         empty_state("No feedback matches the search in this range: try another word.")
@@ -326,7 +378,12 @@ def render_verbatims(feedback: pl.DataFrame, view: View, current: Settings) -> N
             "text": st.column_config.TextColumn("Feedback", width="large"),
         },
     )
-    download_csv(shown, file_name="verbatims.csv", label="Download these rows (CSV)", key="verbatims_csv")
+    download_csv_on_click(
+        lambda: verbatims(feedback, search).select(VERBATIM_COLUMNS),
+        file_name="verbatims.csv",
+        label=f"Download {'all ' if newest else ''}these rows (CSV)",
+        key="verbatims_csv",
+    )
 
 
 def main() -> None:
@@ -339,7 +396,7 @@ def main() -> None:
             "There is no feedback to show: the feedback dataset is missing or was rejected (see the Data page)."
         )
         return
-    in_range = scope_feedback(feedback, view.lines_filter, view.start, view.end)
+    in_range = rows_in_view(data, "feedback", view)
     if in_range.height == 0:
         # The selected period lies inside the range, so there are no KPIs either.
         lines = "" if view.all_selected else f" for {comma_list(view.product_lines)}"
@@ -348,15 +405,15 @@ def main() -> None:
             f"{day_text(view.end, current.locale)}: widen the date range or choose other product lines."
         )
         return
-    render_kpis(feedback, view, current, formats)
+    render_kpis(feedback, view, current, formats, data.key)
     st.subheader("NPS over time")
-    render_nps(in_range, view, current)
+    render_nps(in_range, view, current, data.key)
     st.subheader("Themes")
-    render_themes(in_range, view, formats)
+    render_themes(in_range, view, formats, data.key)
     st.subheader("Channels, kinds and sentiment")
-    render_mix(in_range, view, formats)
+    render_mix(in_range, view, formats, data.key)
     st.subheader("Verbatims")
-    render_verbatims(in_range, view, current)
+    render_verbatims(in_range, view, current, data.key)
 
 
 main()

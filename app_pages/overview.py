@@ -7,15 +7,7 @@ import math
 import streamlit as st
 
 from insights.metrics import overview_metrics
-from insights.overview import (
-    card_text,
-    coarser_metric_labels,
-    overview_cards,
-    paired_trends,
-    product_line_scorecard,
-    revenue_metric_info,
-)
-from sources.contracts import CONTRACTS
+from insights.overview import card_text, revenue_metric_info
 from ui.charts import line_colors
 from ui.components import (
     comma_list,
@@ -26,8 +18,9 @@ from ui.components import (
     number_format,
     open_page,
 )
-from ui.overview_cache import ranked_notable_changes
+from ui.overview_cache import overview_numbers, ranked_notable_changes
 from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
+from ui.page_cache import page_datasets
 
 SOURCES = ["metrics", "metric_catalog", "targets", "feedback", "adoption"]
 HEADLINES = 7
@@ -51,7 +44,7 @@ def show_change(sentence: str, page: str) -> None:
 current, data, view = open_page("Overview", SOURCES)
 formats = number_format(current)
 symbol = currency_symbol(current.currency, current.locale)
-datasets = {name: data.frame(name) for name in CONTRACTS}
+datasets = page_datasets(data)
 
 if view.period is None or view.comparison is None:
     empty_state(
@@ -60,9 +53,10 @@ if view.period is None or view.comparison is None:
     )
     st.stop()
 period, comparison = view.period, view.comparison
+numbers = overview_numbers(data.key, repr(view), current.nps_min_responses, datasets, view)
 
 # KPI cards -------------------------------------------------------------------------------------------------------
-cards = overview_cards(datasets, view, current.nps_min_responses)
+cards = numbers.cards
 card_ids, fell_back = overview_metrics(datasets["metric_catalog"])
 # Up to four cards fit a row with their target and comparison legible; more go on two rows.
 per_row = cards.height if cards.height <= 4 else math.ceil(cards.height / 2)
@@ -85,7 +79,7 @@ if fell_back and card_ids:
     notes.append(
         "The metric catalog marks no metric for the Overview (its `overview` column): showing its first metrics."
     )
-coarser = coarser_metric_labels(datasets, card_ids, view)
+coarser = numbers.coarser
 if coarser:
     notes.append(f"{comma_list(coarser)}: recorded monthly, so shown for the month each week starts in.")
 st.caption(
@@ -100,7 +94,7 @@ st.caption(
 
 # Scorecard -------------------------------------------------------------------------------------------------------
 st.subheader(f"Where each product line stands in {period.label}")
-scorecard = product_line_scorecard(datasets, view, current.nps_min_responses)
+scorecard = numbers.scorecard
 order, config = scorecard_columns(cards, symbol, current.nps_min_responses, comparison.label)
 st.dataframe(scorecard, width="stretch", hide_index=True, column_order=order, column_config=config)
 download_csv(
@@ -112,7 +106,7 @@ download_csv(
 
 # Paired trends ---------------------------------------------------------------------------------------------------
 revenue = revenue_metric_info(datasets["metric_catalog"])
-trends = paired_trends(datasets, view, current.nps_min_responses)
+trends = numbers.trends
 if revenue is None or trends.height == 0:
     empty_state("No revenue metric or no periods in the range: the paired trends need both.")
 else:

@@ -26,6 +26,7 @@ from ui.components import (
     partial_periods_note,
     sparkline,
 )
+from ui.page_cache import view_cached
 from ui.process_figures import (
     adherence_figure,
     adoption_matrix_figure,
@@ -56,8 +57,15 @@ def render_kpis(data: DataBundle, view: View, period: Period, comparison: Period
     formats = number_format(current)
     frames = (data.frame("adoption"), data.frame("teams"), data.frame("practices"))
     lines = view.lines_filter
-    now = process_pulse(*frames, period.start, period.end, lines).row(0, named=True)
-    before = process_pulse(*frames, comparison.start, comparison.end, lines).row(0, named=True)
+    now, before = view_cached(
+        "process_pulse",
+        data.key,
+        view,
+        lambda: (
+            process_pulse(*frames, period.start, period.end, lines).row(0, named=True),
+            process_pulse(*frames, comparison.start, comparison.end, lines).row(0, named=True),
+        ),
+    )
     window = complete_periods(
         view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
     )
@@ -138,13 +146,18 @@ def _adoption_help(now: dict[str, Any], before: dict[str, Any], period: Period, 
 
 def render_matrix(data: DataBundle, view: View, period: Period, pulse: dict[str, Any]) -> None:
     """Team × practice over the selected period: who ran what."""
-    matrix = adoption_matrix(
-        data.frame("adoption"),
-        data.frame("teams"),
-        data.frame("practices"),
-        period.start,
-        period.end,
-        view.lines_filter,
+    matrix = view_cached(
+        "adoption_matrix",
+        data.key,
+        view,
+        lambda: adoption_matrix(
+            data.frame("adoption"),
+            data.frame("teams"),
+            data.frame("practices"),
+            period.start,
+            period.end,
+            view.lines_filter,
+        ),
     )
     if matrix.height == 0:
         empty_state(
@@ -209,20 +222,30 @@ def render_trend(data: DataBundle, view: View, current: Settings) -> None:
 
 def render_cadences(data: DataBundle, view: View, period: Period, current: Settings) -> None:
     """Adherence per practice, then the lapsed cadences a Product Ops lead follows up on (full width: it is read)."""
-    adherence = cadence_adherence(
-        data.frame("adoption"), data.frame("practices"), period.start, period.end, view.lines_filter
+    adherence = view_cached(
+        "cadence_adherence",
+        data.key,
+        view,
+        lambda: cadence_adherence(
+            data.frame("adoption"), data.frame("practices"), period.start, period.end, view.lines_filter
+        ),
     )
     figure = adherence_figure(adherence, period_label=period.label, number_format=number_format(current))
     if figure is None:
         empty_state(f"No practice was run twice in a row in {period.label}, so there is no adherence to show.")
     else:
         st.plotly_chart(figure, width="stretch", key="cadence_adherence")
-    lapsed = lapsed_teams(
-        data.frame("adoption"),
-        data.frame("teams"),
-        data.frame("practices"),
-        period.end,
-        product_lines=view.lines_filter,
+    lapsed = view_cached(
+        "lapsed_teams",
+        data.key,
+        view,
+        lambda: lapsed_teams(
+            data.frame("adoption"),
+            data.frame("teams"),
+            data.frame("practices"),
+            period.end,
+            product_lines=view.lines_filter,
+        ),
     )
     st.markdown(f"**Lapsed cadences as of {day_text(period.end, current.locale)}: {lapsed.height}**")
     if lapsed.height == 0:
@@ -258,14 +281,19 @@ def render_cadences(data: DataBundle, view: View, period: Period, current: Setti
 
 def render_rollup(data: DataBundle, view: View, period: Period) -> None:
     """Teams, adoption, adherence and lapsed cadences per product line, downloadable."""
-    rollup = process_by_product_line(
-        data.frame("adoption"),
-        data.frame("teams"),
-        data.frame("practices"),
-        period.start,
-        period.end,
-        period.end,
-        view.lines_filter,
+    rollup = view_cached(
+        "process_by_line",
+        data.key,
+        view,
+        lambda: process_by_product_line(
+            data.frame("adoption"),
+            data.frame("teams"),
+            data.frame("practices"),
+            period.start,
+            period.end,
+            period.end,
+            view.lines_filter,
+        ),
     )
     if rollup.height == 0:
         empty_state(f"No team of the selected product lines was active in {period.label}.")

@@ -282,7 +282,8 @@ def _negative_share(negative: pl.Expr, with_sentiment: pl.Expr) -> pl.Expr:
 
 
 def _theme_or_untagged() -> pl.Expr:
-    return pl.col("theme").fill_null(UNTAGGED).alias("theme")
+    # A categorical theme column (the loader's) is read as text, so it joins with themes given as text.
+    return pl.col("theme").cast(pl.String).fill_null(UNTAGGED).alias("theme")
 
 
 def _latest_account_arr(feedback: pl.DataFrame) -> pl.DataFrame:

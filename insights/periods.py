@@ -17,7 +17,6 @@ _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 _MONTHS_PER_PERIOD: dict[Granularity, int] = {"month": 1, "quarter": 3, "year": 12}
 _PERIODS_PER_YEAR: dict[Granularity, int] = {"week": 52, "month": 12, "quarter": 4, "year": 1}
 _MONDAY = 1
-_MIN_MONTHLY_GAP_DAYS = 28
 
 
 @dataclass(frozen=True)
@@ -88,24 +87,25 @@ def period_label(start: date, granularity: Granularity, fiscal_year_start_month:
 
 
 def metric_grains(metrics: pl.DataFrame) -> pl.DataFrame:
-    """Each metric's grain (day, week or month), detected from its dates; one row per metric, sorted by metric."""
-    is_monthly = pl.col("all_first_of_month") & (
-        pl.col("smallest_gap").is_null() | (pl.col("smallest_gap") >= _MIN_MONTHLY_GAP_DAYS)
-    )
+    """Each metric's grain (day, week or month), detected from its dates; one row per metric, sorted by metric.
+
+    Rows of ``insights.metrics.prepare_metrics`` carry their metric's grain, detected over all its rows: it is read.
+    """
+    if "grain" in metrics.columns:
+        return metrics.group_by("metric").agg(pl.col("grain").first().cast(pl.String)).sort("metric")
+    # Monthly data has only first days of months, which always lie at least 28 days apart: one pass over the rows
+    # tells the grain, without sorting the distinct dates.
     return (
         metrics.select("metric", "date")
         .drop_nulls()
-        .unique()
-        .sort("metric", "date")
         .group_by("metric")
         .agg(
             (pl.col("date").dt.day() == 1).all().alias("all_first_of_month"),
             (pl.col("date").dt.weekday() == _MONDAY).all().alias("all_mondays"),
-            pl.col("date").diff().dt.total_days().min().alias("smallest_gap"),
         )
         .select(
             pl.col("metric"),
-            pl.when(is_monthly)
+            pl.when(pl.col("all_first_of_month"))
             .then(pl.lit("month"))
             .when(pl.col("all_mondays"))
             .then(pl.lit("week"))

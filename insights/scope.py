@@ -125,9 +125,30 @@ def resolve_view(
     today: date | None = None,
 ) -> View:
     """The view for the chosen filters; no lines chosen means all, no range means the last 12 months of the data."""
-    all_lines = product_lines(datasets)
+    return view_for(
+        product_lines(datasets),
+        data_end(datasets),
+        selected_lines,
+        date_range,
+        granularity,
+        comparison_mode,
+        fiscal_year_start_month,
+        today,
+    )
+
+
+def view_for(
+    all_lines: tuple[str, ...],
+    end_of_data: date | None,
+    selected_lines: Sequence[str],
+    date_range: tuple[date, date] | None,
+    granularity: Granularity,
+    comparison_mode: Comparison,
+    fiscal_year_start_month: int = 1,
+    today: date | None = None,
+) -> View:
+    """``resolve_view`` from the data's product lines and last day, already known (they take a pass over every row)."""
     chosen = tuple(line for line in all_lines if line in set(selected_lines)) or all_lines
-    end_of_data = data_end(datasets)
     anchor = end_of_data or today or date.today()  # noqa: DTZ011 - only when there is no data at all
     default_start, default_end = default_date_range(anchor)
     start, end = date_range if date_range is not None else (default_start, default_end)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -275,6 +275,21 @@ def download_csv(frame: pl.DataFrame, file_name: str, label: str = "Download CSV
     st.download_button(
         label,
         data=csv_bytes(frame),
+        file_name=file_name,
+        mime="text/csv",
+        icon=":material/download:",
+        key=key,
+        on_click="ignore",
+    )
+
+
+def download_csv_on_click(
+    rows: Callable[[], pl.DataFrame], file_name: str, label: str = "Download CSV", key: str | None = None
+) -> None:
+    """A download button whose CSV is made only when it is clicked (for many rows), formula injection neutralised."""
+    st.download_button(
+        label,
+        data=lambda: csv_bytes(rows()),
         file_name=file_name,
         mime="text/csv",
         icon=":material/download:",

@@ -18,8 +18,9 @@ from insights.scope import (
     View,
     data_end,
     product_lines,
-    resolve_view,
+    view_for,
 )
+from ui.data import bundle, settings
 
 _VIEW_KEY = "_pillars_view"
 _RANGE_DEFAULT = "_pillars_range_default"
@@ -27,10 +28,36 @@ _RANGE_DEFAULT = "_pillars_range_default"
 LINES, RANGE, GRANULARITY, COMPARE = "lines", "range", "granularity", "vs"
 
 
-def render_filters(datasets: Mapping[str, pl.DataFrame], fiscal_year_start_month: int) -> View:
-    """Draw the sidebar filters and return the view they select (also kept for the page in session state)."""
-    all_lines = product_lines(datasets)
-    end_of_data = data_end(datasets)
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def _data_facts(data_version: str, _datasets: Mapping[str, pl.DataFrame]) -> tuple[tuple[str, ...], date | None]:
+    # Both take a pass over every row (the metrics' grains among them): once per data version, not on every rerun.
+    return product_lines(_datasets), data_end(_datasets)
+
+
+def data_facts(
+    datasets: Mapping[str, pl.DataFrame], data_version: str | None = None
+) -> tuple[tuple[str, ...], date | None]:
+    """The data's product lines and last day, computed once per data version.
+
+    Without ``data_version``, the version is the current bundle's when ``datasets`` are its frames; other frames are
+    read afresh.
+    """
+    if data_version is None:
+        current = bundle(settings())
+        data_version = current.key if current.frames is datasets else None
+    if data_version is None:
+        return product_lines(datasets), data_end(datasets)
+    return _data_facts(data_version, datasets)
+
+
+def render_filters(
+    datasets: Mapping[str, pl.DataFrame], fiscal_year_start_month: int, data_version: str | None = None
+) -> View:
+    """Draw the sidebar filters and return the view they select (also kept for the page in session state).
+
+    ``data_version`` (the bundle's key) lets the data's product lines and last day be computed once per version.
+    """
+    all_lines, end_of_data = data_facts(datasets, data_version)
     default_range = default_date_range(end_of_data) if end_of_data else None
     with st.sidebar:
         st.subheader("Filters")
@@ -70,8 +97,9 @@ def render_filters(datasets: Mapping[str, pl.DataFrame], fiscal_year_start_month
             key=COMPARE,
             bind="query-params",
         )
-    view = resolve_view(
-        datasets,
+    view = view_for(
+        all_lines,
+        end_of_data,
         st.session_state.get(LINES) or (),
         _as_range(chosen_range),
         cast(Granularity, st.session_state.get(GRANULARITY) or DEFAULT_GRANULARITY),

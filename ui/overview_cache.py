@@ -3,14 +3,54 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 
 from insights.formatting import NumberFormat
+from insights.metrics import overview_metrics
 from insights.notable import NOTABLE_SCHEMA, NotableContext, notable_changes
-from insights.overview import headline_changes
+from insights.overview import (
+    coarser_metric_labels,
+    headline_changes,
+    overview_cards,
+    paired_trends,
+    product_line_scorecard,
+)
 from insights.scope import View
+
+
+@dataclass(frozen=True)
+class OverviewNumbers:
+    """Everything the Overview shows for one view but the notable changes: small frames, cached together."""
+
+    cards: pl.DataFrame
+    coarser: list[str]
+    scorecard: pl.DataFrame
+    trends: pl.DataFrame
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def overview_numbers(
+    data_version: str,
+    view_key: str,
+    nps_min_responses: int,
+    _datasets: Mapping[str, pl.DataFrame],
+    _view: View,
+) -> OverviewNumbers:
+    """The KPI cards, the labels of metrics shown at a coarser grain, the scorecard and the paired trends of the view.
+
+    A rerun with the same data and view (a click elsewhere on the page) reads them back instead of computing again.
+    """
+    # data_version and view_key only key the cache: the frames and the view are the same whenever they are.
+    card_ids, _ = overview_metrics(_datasets["metric_catalog"])
+    return OverviewNumbers(
+        cards=overview_cards(_datasets, _view, nps_min_responses),
+        coarser=coarser_metric_labels(_datasets, card_ids, _view),
+        scorecard=product_line_scorecard(_datasets, _view, nps_min_responses),
+        trends=paired_trends(_datasets, _view, nps_min_responses),
+    )
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)

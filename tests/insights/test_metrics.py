@@ -11,17 +11,19 @@ from polars.testing import assert_frame_equal
 from insights.metrics import (
     compare_periods,
     delta_pct,
+    is_prepared,
     kpi_table,
     metric_trend,
     metric_values,
     overview_metrics,
     period_values,
+    prepare_metrics,
     revenue_metric,
     scope_metrics,
     target_status,
     targets_for_period,
 )
-from insights.periods import Period
+from insights.periods import Period, metric_grains
 from sources.contracts import METRIC_CATALOG, METRICS, TARGETS
 
 CATALOG = pl.DataFrame(
@@ -850,3 +852,59 @@ def test_percent_stocks_are_averaged_across_lines_not_added() -> None:
     quarter = Period(date(2025, 1, 1), date(2025, 3, 31), "quarter", "Q1 FY25")
     result = period_values(metrics, catalog, quarter, by=())
     assert result.select("metric", "value").rows() == [("accounts", 15.0), ("nrr_trailing", 115.0)]
+
+
+def test_prepared_metrics_carry_the_catalog_columns_and_each_metric_grain() -> None:
+    prepared = prepare_metrics(METRICS_FRAME, CATALOG)
+    assert prepared.height == 20
+    assert is_prepared(prepared)
+    assert not is_prepared(METRICS_FRAME)
+    per_metric = (
+        prepared.group_by("metric")
+        .agg(
+            pl.col("aggregation").first().cast(pl.String),
+            pl.col("unit").first().cast(pl.String),
+            pl.col("grain").first().cast(pl.String),
+        )
+        .sort("metric")
+    )
+    expected = pl.DataFrame(
+        {
+            "metric": ["arr", "bookings", "churn", "nrr"],
+            "aggregation": ["last", "sum", "mean", "mean"],
+            "unit": ["currency", "currency", "percent", "percent"],
+            "grain": ["week", "day", "day", "month"],
+        }
+    )
+    assert_frame_equal(per_metric, expected)
+
+
+def test_prepared_metrics_roll_up_as_the_raw_rows_do() -> None:
+    prepared = prepare_metrics(METRICS_FRAME, CATALOG)
+    values = period_values(prepared, CATALOG, JANUARY).select("metric", "product_line", "value")
+    # arr: A's Ent last 120 + SMB last 55; nrr: A's mean of its series' means (1.25, 1.0); bookings: sums.
+    expected = pl.DataFrame(
+        {
+            "metric": ["arr", "arr", "bookings", "bookings", "churn", "nrr", "nrr"],
+            "product_line": ["A", "B", "A", "B", "A", "A", "B"],
+            "value": [175.0, 45.0, 15.0, 3.0, 2.0, 1.125, 0.75],
+        }
+    )
+    assert_frame_equal(values, expected)
+    assert_frame_equal(
+        period_values(METRICS_FRAME, CATALOG, JANUARY).select("metric", "product_line", "value"), expected
+    )
+
+
+def test_a_part_of_prepared_rows_keeps_its_metric_grain() -> None:
+    # Bookings on 1 Feb alone would read as monthly (a first of the month); the prepared rows know it is daily.
+    one_day = pl.col("metric").eq("bookings") & pl.col("date").eq(date(2025, 2, 1))
+    expected = pl.DataFrame({"metric": ["bookings"], "grain": ["day"]})
+    assert_frame_equal(metric_grains(prepare_metrics(METRICS_FRAME, CATALOG).filter(one_day)), expected)
+    assert metric_grains(METRICS_FRAME.filter(one_day)).get_column("grain").to_list() == ["month"]
+
+
+def test_preparing_no_rows_gives_no_rows() -> None:
+    prepared = prepare_metrics(METRICS_FRAME.clear(), CATALOG)
+    assert prepared.height == 0
+    assert is_prepared(prepared)

@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from insights.scope import data_end, product_lines, resolve_view
+from insights.scope import data_end, product_lines, resolve_view, view_for
 from sources.contracts import CONTRACTS
 
 
@@ -73,3 +73,22 @@ def test_fiscal_year_start_moves_the_quarters() -> None:
     view = resolve_view(datasets(), [], None, "quarter", "previous", fiscal_year_start_month=2)
     assert view.period is not None
     assert (view.period.start, view.period.end, view.period.label) == (date(2026, 5, 1), date(2026, 7, 31), "Q2 FY27")
+
+
+def test_view_for_takes_the_lines_and_data_end_as_given() -> None:
+    view = view_for(("Atlas", "Beacon"), date(2025, 6, 30), ["Beacon", "Zephyr"], None, "quarter", "previous")
+    assert view.product_lines == ("Beacon",)
+    assert view.all_product_lines == ("Atlas", "Beacon")
+    assert (view.start, view.end) == (date(2024, 7, 1), date(2025, 6, 30))
+    assert view.period is not None
+    assert view.period.label == "Q2 FY25"
+    assert view.comparison is not None
+    assert view.comparison.label == "Q1 FY25"
+
+
+def test_view_for_without_data_anchors_on_today() -> None:
+    view = view_for((), None, [], None, "month", "previous", today=date(2025, 3, 15))
+    assert view.product_lines == ()
+    assert (view.start, view.end) == (date(2024, 4, 1), date(2025, 3, 15))
+    assert view.period is not None
+    assert view.period.label == "Feb 2025"

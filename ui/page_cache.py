@@ -1,0 +1,65 @@
+"""Per data version, the frames the pages read in place of the raw datasets: made once, shared by every session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from datetime import date
+from typing import Any, TypeVar, cast
+
+import polars as pl
+import streamlit as st
+
+from insights.metrics import prepare_metrics
+from insights.scope import View, rows_in_scope
+from sources.contracts import CONTRACTS
+from sources.files import DataBundle
+
+Result = TypeVar("Result")
+
+
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
+def _prepared_metrics(data_version: str, _metrics: pl.DataFrame, _catalog: pl.DataFrame) -> pl.DataFrame:
+    # data_version keys the cache: the frames are the same whenever it is (a scoped user's bundle has its own key).
+    return prepare_metrics(_metrics, _catalog)
+
+
+def prepared_metrics(data: DataBundle) -> pl.DataFrame:
+    """The metrics with their catalog aggregation, unit and grain (``prepare_metrics``), once per data version."""
+    return _prepared_metrics(data.key, data.frame("metrics"), data.frame("metric_catalog"))
+
+
+def page_datasets(data: DataBundle) -> Mapping[str, pl.DataFrame]:
+    """Every dataset of the bundle by name, the metrics prepared for roll-ups (what the insights functions take)."""
+    datasets = {name: data.frame(name) for name in CONTRACTS}
+    datasets["metrics"] = prepared_metrics(data)
+    return datasets
+
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def _view_result(name: str, data_version: str, view_key: str, arguments: tuple[object, ...], _compute: Any) -> Any:
+    # name, data_version, view_key and arguments are the key; _compute is what they name, so it is not hashed.
+    return _compute()
+
+
+def view_cached(
+    name: str, data_version: str, view: View, compute: Callable[[], Result], *arguments: Hashable
+) -> Result:
+    """``compute()`` once per name, data version, view and arguments: a rerun of an unchanged view reads it back.
+
+    For small results (a copy is made on every read); ``name`` and ``arguments`` must say everything ``compute`` uses
+    beyond the data and the view.
+    """
+    return cast(Result, _view_result(name, data_version, repr(view), tuple(arguments), compute))
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _rows_in_view(
+    name: str, data_version: str, lines: tuple[str, ...] | None, start: date, end: date, _frame: pl.DataFrame
+) -> pl.DataFrame:
+    return rows_in_scope(_frame, lines, start, end)
+
+
+def rows_in_view(data: DataBundle, name: str, view: View) -> pl.DataFrame:
+    """The rows of dataset ``name`` in the view's product lines and date range, cut once per data version and view
+    (a large read-only frame: shared, not copied)."""
+    return _rows_in_view(name, data.key, view.lines_filter, view.start, view.end, data.frame(name))
