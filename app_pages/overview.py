@@ -8,7 +8,7 @@ import streamlit as st
 
 from insights.metrics import overview_metrics
 from insights.overview import card_text, revenue_metric_info
-from ui.charts import line_colors
+from ui.charts import cached_figure, line_colors
 from ui.components import (
     comma_list,
     download_csv,
@@ -112,13 +112,19 @@ if revenue is None or trends.height == 0:
 else:
     _, revenue_label, revenue_unit = revenue
     st.plotly_chart(
-        paired_trends_figure(
-            trends,
-            line_colors(view.all_product_lines),
-            revenue_label=revenue_label,
-            revenue_unit=revenue_unit,
-            symbol=symbol,
-            title=f"Does customer sentiment follow revenue? {revenue_label} (bars) and NPS (line) per product line",
+        cached_figure(
+            "overview_paired_trends",
+            data.key,
+            view,
+            lambda: paired_trends_figure(
+                trends,
+                line_colors(view.all_product_lines),
+                revenue_label=revenue_label,
+                revenue_unit=revenue_unit,
+                symbol=symbol,
+                title=f"Does customer sentiment follow revenue? {revenue_label} (bars) and NPS (line) per product line",
+            ),
+            symbol,
         ),
         width="stretch",
         key="overview_paired_trends",
