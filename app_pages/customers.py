@@ -22,7 +22,7 @@ from insights.formatting import NumberFormat, format_count, format_value
 from insights.periods import complete_periods, partial_periods
 from insights.scope import View
 from sources.settings import Settings
-from ui.charts import line_colors
+from ui.charts import chart, line_colors
 from ui.components import (
     Kpi,
     comma_list,
@@ -213,22 +213,27 @@ def render_nps(feedback: pl.DataFrame, view: View, current: Settings, data_versi
         return
     trend_column, mix_column = st.columns([3, 2])
     with trend_column:
-        st.plotly_chart(
-            nps_trend_figure(
+        chart(
+            "nps_trend",
+            data_version,
+            view,
+            lambda: nps_trend_figure(
                 by_line,
                 colors=line_colors(view.all_product_lines),
                 granularity=view.granularity,
                 fiscal_year_start_month=view.fiscal_year_start_month,
                 min_responses=current.nps_min_responses,
             ),
-            width="stretch",
-            key="nps_trend",
+            current.nps_min_responses,
         )
     with mix_column:
-        st.plotly_chart(
-            nps_mix_figure(overall, granularity=view.granularity, fiscal_year_start_month=view.fiscal_year_start_month),
-            width="stretch",
-            key="nps_mix",
+        chart(
+            "nps_mix",
+            data_version,
+            view,
+            lambda: nps_mix_figure(
+                overall, granularity=view.granularity, fiscal_year_start_month=view.fiscal_year_start_month
+            ),
         )
 
 
@@ -247,8 +252,11 @@ def render_themes(feedback: pl.DataFrame, view: View, formats: NumberFormat, dat
     volume_column, arr_column = st.columns(2)
     with volume_column:
         top = by_volume.row(0, named=True)
-        st.plotly_chart(
-            theme_bars_figure(
+        chart(
+            "themes_by_volume",
+            data_version,
+            view,
+            lambda: theme_bars_figure(
                 by_volume,
                 value="mentions",
                 unit="count",
@@ -256,13 +264,15 @@ def render_themes(feedback: pl.DataFrame, view: View, formats: NumberFormat, dat
                 value_title="Mentions in the range",
                 number_format=formats,
             ),
-            width="stretch",
-            key="themes_by_volume",
+            formats,
         )
     with arr_column:
         top = by_arr.row(0, named=True)
-        st.plotly_chart(
-            theme_bars_figure(
+        chart(
+            "themes_by_arr",
+            data_version,
+            view,
+            lambda: theme_bars_figure(
                 by_arr,
                 value="arr",
                 unit="currency",
@@ -270,8 +280,7 @@ def render_themes(feedback: pl.DataFrame, view: View, formats: NumberFormat, dat
                 value_title=f"ARR of the accounts raising it ({formats.currency})",
                 number_format=formats,
             ),
-            width="stretch",
-            key="themes_by_arr",
+            formats,
         )
     st.caption(
         "Each account counts once per theme, at the ARR on its latest feedback in the range. "
@@ -280,16 +289,18 @@ def render_themes(feedback: pl.DataFrame, view: View, formats: NumberFormat, dat
     partial = partial_periods(
         view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
     )
-    st.plotly_chart(
-        theme_trend_figure(
+    chart(
+        "theme_trend",
+        data_version,
+        view,
+        lambda: theme_trend_figure(
             trend,
             themes=top_themes,
             granularity=view.granularity,
             fiscal_year_start_month=view.fiscal_year_start_month,
             partial=partial,
         ),
-        width="stretch",
-        key="theme_trend",
+        formats,
     )
     note = partial_periods_note(partial, "its mentions are not comparable")
     if note:
@@ -312,21 +323,27 @@ def render_mix(feedback: pl.DataFrame, view: View, formats: NumberFormat, data_v
     titles = {"channel": "Where it comes from: {} leads", "category": "What kind: mostly {}"}
     for column, (category, title) in zip((channel_column, category_column), titles.items(), strict=True):
         volume = volumes[category]
-        column.plotly_chart(
-            mix_figure(
+        chart(
+            f"{category}_mix",
+            data_version,
+            view,
+            # called at once, inside this iteration: the loop variables are bound for it
+            lambda volume=volume, category=category, title=title: mix_figure(  # type: ignore[misc]
                 volume,
                 category=category,
                 title=title.format(volume.item(0, category) or "untyped"),
                 number_format=formats,
             ),
-            width="stretch",
-            key=f"{category}_mix",
+            formats,
+            where=column,
         )
     with sentiment_column:
-        st.plotly_chart(
-            sentiment_by_line_figure(sentiment, colors=line_colors(view.all_product_lines)),
-            width="stretch",
-            key="sentiment_by_line",
+        chart(
+            "sentiment_by_line",
+            data_version,
+            view,
+            lambda: sentiment_by_line_figure(sentiment, colors=line_colors(view.all_product_lines)),
+            formats,
         )
 
 

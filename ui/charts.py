@@ -60,6 +60,21 @@ def cached_figure(
     return _figure(name, data_version, repr(view), tuple(arguments), build)
 
 
+def chart(
+    key: str,
+    data_version: str,
+    view: object,
+    build: Callable[[], go.Figure],
+    *arguments: Hashable,
+    where: Any = None,
+) -> None:
+    """Draw the chart ``build`` makes, full width, built once per data version, view and ``arguments``
+    (``cached_figure``); ``key`` names it on the page and in the cache, ``where`` is a column or container."""
+    (where or st).plotly_chart(
+        cached_figure(key, data_version, view, build, *arguments), width="stretch", key=key
+    )
+
+
 def line_colors(all_product_lines: Sequence[str]) -> dict[str, str]:
     """A stable colour per product line: the sorted lines take the palette in order (it repeats past its end)."""
     return {line: PALETTE[index % len(PALETTE)] for index, line in enumerate(sorted(all_product_lines))}
