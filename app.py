@@ -25,9 +25,9 @@ except ValidationError as error:
 # Before anything else: a visitor who has not signed in (or is not on the access list) sees nothing but this gate,
 # and no page is registered for them, so no URL reaches one.
 access = gate(current, lambda: store(current))
-identity(access)
 data = bundle(current)
 render_filters(data.frames, current.fiscal_year_start_month, data_version=data.key)
+identity(access)  # under the filters: who is signed in matters less than what they look at
 
 pages = {
     "Insights": [

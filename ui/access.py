@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
@@ -95,8 +96,28 @@ def gate(current: Settings, store: Callable[[], Store]) -> Access:
         st.stop()
     if not access.local and st.session_state.get(_SIGNED_IN_KEY) != access.email:
         st.session_state[_SIGNED_IN_KEY] = access.email
-        record(store(), access, "sign_in", target=access.role or "", detail=", ".join(access.product_lines or ()))
+        _record_sign_in(store(), access)
     return access
+
+
+def _record_sign_in(store: Store, access: Access) -> None:
+    """One audit line per sign-in, not per browser tab or reload (each is a new session): the identity token's
+    issue time tells a new sign-in from a session of one already recorded, on any replica."""
+    issued = st.user.get("iat")
+    when = (
+        f"signed in at {datetime.fromtimestamp(issued, UTC):%Y-%m-%d %H:%M:%S} UTC"
+        if isinstance(issued, int | float)
+        else "signed in"
+    )
+    detail = when + (f"; product lines {', '.join(access.product_lines)}" if access.product_lines else "")
+    if isinstance(issued, int | float):
+        try:
+            seen = store.audit_log(email=access.email, actions=("sign_in",), limit=20)
+        except StoreError:
+            seen = None
+        if seen is not None and (access.email, detail) in seen.select("email", "detail").rows():
+            return
+    record(store, access, "sign_in", target=access.role or "", detail=detail)
 
 
 def _sign_in_screen(names: list[str | None]) -> None:

@@ -70,9 +70,7 @@ def chart(
 ) -> None:
     """Draw the chart ``build`` makes, full width, built once per data version, view and ``arguments``
     (``cached_figure``); ``key`` names it on the page and in the cache, ``where`` is a column or container."""
-    (where or st).plotly_chart(
-        cached_figure(key, data_version, view, build, *arguments), width="stretch", key=key
-    )
+    (where or st).plotly_chart(cached_figure(key, data_version, view, build, *arguments), width="stretch", key=key)
 
 
 def line_colors(all_product_lines: Sequence[str]) -> dict[str, str]:

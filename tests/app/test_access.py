@@ -374,3 +374,22 @@ def test_an_admin_reads_and_filters_the_audit_log(signed_in: Callable[..., AppTe
     at.multiselect(key="audit_actions").set_value(["upload"]).run()
     assert not at.dataframe
     assert at.info[0].value == "Nothing recorded for these filters."
+
+
+def test_a_sign_in_is_recorded_once_however_many_tabs_and_reloads(
+    signed_in: Callable[..., AppTest], tmp_path: Path
+) -> None:
+    def visit(issued_at: int) -> None:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.secrets["auth"] = AUTH
+        at.user = {"is_logged_in": True, "email": VIEWER, "iat": issued_at}
+        at.run()
+        assert len(at.metric) == 6
+
+    visit(1_795_000_000)
+    visit(1_795_000_000)  # a reload or a second tab: a new session of the same sign-in
+    visit(1_795_086_400)  # signed in again a day later
+    assert audit(tmp_path).select("email", "detail").rows() == [
+        (VIEWER, "signed in at 2026-11-19 11:06:40 UTC"),
+        (VIEWER, "signed in at 2026-11-18 11:06:40 UTC"),
+    ]

@@ -40,7 +40,7 @@ def metric_values(page: Page) -> list[str]:
 
 def summary(page: Page) -> str:
     """The view summary under the page title (period, lines, range)."""
-    return page.locator("[data-testid='stCaptionContainer']").first.inner_text()
+    return page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first.inner_text()
 
 
 @pytest.mark.parametrize("name", list(PAGES))
@@ -67,7 +67,7 @@ def test_each_page_loads_without_errors(page: Page, server: str, name: str) -> N
 def wait_for_new_summary(page: Page, before: str) -> None:
     """Wait until the rerun a widget started has redrawn the view summary (it may start after an idle check)."""
     page.wait_for_function(
-        "before => { const c = document.querySelector(\"[data-testid='stCaptionContainer']\");"
+        "before => { const c = document.querySelector(\"[data-testid='stMain'] [data-testid='stCaptionContainer']\");"
         " return c !== null && c.innerText !== before; }",
         arg=before,
         timeout=60_000,
