@@ -26,7 +26,7 @@ from ui.business_figures import (
     total_vs_target_figure,
     trend_by_line_figure,
 )
-from ui.charts import line_colors
+from ui.charts import cached_figure, chart, line_colors
 from ui.components import (
     comma_list,
     download_csv,
@@ -223,14 +223,23 @@ y_title = axis_title(label, unit, current.currency)
 subtitle = f"{label} by product line, {view.granularity} by {view.granularity}"
 single_line = len(view.product_lines) == 1
 has_target = totals.get_column("target").drop_nulls().len() > 0
-trend = trend_by_line_figure(
-    table,
-    title=definition.question or f"{label} by product line",
-    subtitle=subtitle,
-    unit=unit,
-    y_title=y_title,
-    colors=colors,
-    target=totals if single_line else None,
+# each figure is built once per data version, view and metric (Plotly's validation costs more than the numbers)
+question = definition.question or f"{label} by product line"
+trend = cached_figure(
+    "business_trend",
+    data.key,
+    view,
+    lambda: trend_by_line_figure(
+        table,
+        title=question,
+        subtitle=subtitle,
+        unit=unit,
+        y_title=y_title,
+        colors=colors,
+        target=totals if single_line else None,
+    ),
+    definition.metric,
+    current.currency,
 )
 if has_target and not single_line:
     main_column, target_column = st.columns([3, 2])
@@ -241,10 +250,14 @@ if has_target and not single_line:
         if kpi_row is not None and kpi_row["status"] is not None and period is not None
         else " against target"
     )
-    target_column.plotly_chart(
-        total_vs_target_figure(totals, title=f"{who}{status}", name=who, unit=unit, y_title=y_title),
-        width="stretch",
-        key="business_total_vs_target",
+    chart(
+        "business_total_vs_target",
+        data.key,
+        view,
+        lambda: total_vs_target_figure(totals, title=f"{who}{status}", name=who, unit=unit, y_title=y_title),
+        definition.metric,
+        current.currency,
+        where=target_column,
     )
 else:
     st.plotly_chart(trend, width="stretch", key="business_trend")
@@ -264,8 +277,12 @@ if period is not None and comparison is not None:
     for column, by in zip(st.columns(len(BREAKDOWNS)), shown, strict=False):
         parts = breakdowns[by]
         leader = str(parts.get_column(by).first())
-        column.plotly_chart(
-            breakdown_figure(
+        chart(
+            f"business_breakdown_{by}",
+            data.key,
+            view,
+            # called at once, inside this iteration: the loop variables are bound for it
+            lambda parts=parts, by=by, leader=leader: breakdown_figure(  # type: ignore[misc]
                 parts,
                 by=by,
                 title=f"{label} by {BREAKDOWNS[by]}: {leader} is largest in {period.label}",
@@ -273,8 +290,9 @@ if period is not None and comparison is not None:
                 value_title=f"{y_title} · in brackets: change vs {comparison.label}",
                 number_format=numbers,
             ),
-            width="stretch",
-            key=f"business_breakdown_{by}",
+            definition.metric,
+            numbers,
+            where=column,
         )
     if missing:
         st.caption(f"{label} is not broken down by {comma_list(missing, separator=' or ')} in the data.")
