@@ -26,7 +26,7 @@ from ui.components import (
     partial_periods_note,
     sparkline,
 )
-from ui.page_cache import view_cached
+from ui.page_cache import prepared_adoption, view_cached, view_resource
 from ui.process_figures import (
     adherence_figure,
     adoption_matrix_figure,
@@ -57,13 +57,14 @@ def render_kpis(data: DataBundle, view: View, period: Period, comparison: Period
     formats = number_format(current)
     frames = (data.frame("adoption"), data.frame("teams"), data.frame("practices"))
     lines = view.lines_filter
+    prepared = prepared_adoption(data)
     now, before = view_cached(
         "process_pulse",
         data.key,
         view,
         lambda: (
-            process_pulse(*frames, period.start, period.end, lines).row(0, named=True),
-            process_pulse(*frames, comparison.start, comparison.end, lines).row(0, named=True),
+            process_pulse(*frames, period.start, period.end, lines, history=prepared).row(0, named=True),
+            process_pulse(*frames, comparison.start, comparison.end, lines, history=prepared).row(0, named=True),
         ),
     )
     window = complete_periods(
@@ -157,6 +158,7 @@ def render_matrix(data: DataBundle, view: View, period: Period, pulse: dict[str,
             period.start,
             period.end,
             view.lines_filter,
+            history=prepared_adoption(data),
         ),
     )
     if matrix.height == 0:
@@ -164,16 +166,19 @@ def render_matrix(data: DataBundle, view: View, period: Period, pulse: dict[str,
             f"No team of the selected product lines was active in {period.label}, or no practice was rolled out."
         )
         return
-    st.plotly_chart(
-        adoption_matrix_figure(
+    # Built once per view: a heatmap of every team × practice is slow to build, not to send.
+    figure = view_resource(
+        "adoption_matrix_figure",
+        data.key,
+        view,
+        lambda: adoption_matrix_figure(
             matrix,
             colors=line_colors(view.all_product_lines),
             title=f"Who ran what in {period.label}: {pulse['pairs_adopted']} of {pulse['pairs_in_scope']} "
             "team × practice pairs (number = done occurrences)",
         ),
-        width="stretch",
-        key="adoption_matrix",
     )
+    st.plotly_chart(figure, width="stretch", key="adoption_matrix")
 
 
 def render_trend(data: DataBundle, view: View, current: Settings) -> None:
@@ -194,17 +199,19 @@ def render_trend(data: DataBundle, view: View, current: Settings) -> None:
     partial = partial_periods(
         view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
     )
-    st.plotly_chart(
-        adoption_trend_figure(
+    figure = view_resource(
+        "adoption_trend_figure",
+        data.key,
+        view,
+        lambda: adoption_trend_figure(
             by_period,
             markers,
             granularity=view.granularity,
             fiscal_year_start_month=view.fiscal_year_start_month,
             partial=partial,
         ),
-        width="stretch",
-        key="adoption_trend",
     )
+    st.plotly_chart(figure, width="stretch", key="adoption_trend")
     notes: list[str | None] = []
     slow = practices_slower_than(data.frame("practices"), view.granularity)
     if slow:
@@ -227,10 +234,22 @@ def render_cadences(data: DataBundle, view: View, period: Period, current: Setti
         data.key,
         view,
         lambda: cadence_adherence(
-            data.frame("adoption"), data.frame("practices"), period.start, period.end, view.lines_filter
+            data.frame("adoption"),
+            data.frame("practices"),
+            period.start,
+            period.end,
+            view.lines_filter,
+            history=prepared_adoption(data),
         ),
     )
-    figure = adherence_figure(adherence, period_label=period.label, number_format=number_format(current))
+    formats = number_format(current)
+    figure = view_resource(
+        "adherence_figure",
+        data.key,
+        view,
+        lambda: adherence_figure(adherence, period_label=period.label, number_format=formats),
+        repr(formats),
+    )
     if figure is None:
         empty_state(f"No practice was run twice in a row in {period.label}, so there is no adherence to show.")
     else:
@@ -245,6 +264,7 @@ def render_cadences(data: DataBundle, view: View, period: Period, current: Setti
             data.frame("practices"),
             period.end,
             product_lines=view.lines_filter,
+            history=prepared_adoption(data),
         ),
     )
     st.markdown(f"**Lapsed cadences as of {day_text(period.end, current.locale)}: {lapsed.height}**")
@@ -293,6 +313,7 @@ def render_rollup(data: DataBundle, view: View, period: Period) -> None:
             period.end,
             period.end,
             view.lines_filter,
+            history=prepared_adoption(data),
         ),
     )
     if rollup.height == 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -11,6 +12,76 @@ from insights.periods import Granularity, period_start
 
 # The columns a team × practice pair can be grouped by.
 _PAIR_COLUMNS = ("team", "product_line", "practice")
+# A lookup key packs a team × practice pair's number above a day: (pair << 32) + day + 2**31 (a Date is an Int32 day).
+_DAY_BITS = 32
+_DAY_OFFSET = 2**31
+
+
+@dataclass(frozen=True)
+class AdoptionHistory:
+    """The adoption rows prepared once per data version, so that a view's numbers are a slice and a small aggregation.
+
+    ``occurrences`` is ``occurrence_gaps`` (sorted by date, so a date range is a slice); ``pairs`` numbers each team ×
+    practice with a done occurrence; ``done`` is ``done_history`` keyed by pair and day, for "as of" lookups.
+    """
+
+    occurrences: pl.DataFrame
+    pairs: pl.DataFrame
+    done: pl.DataFrame
+
+
+def occurrence_gaps(adoption: pl.DataFrame) -> pl.DataFrame:
+    """Every dated occurrence that was not skipped: whether it counts as done, and ``gap_days`` since the team's
+    previous occurrence of the practice (null for its first); sorted by date, team, practice."""
+    return _gaps_by_pair(adoption).sort("date", "team", "practice")
+
+
+def _gaps_by_pair(adoption: pl.DataFrame) -> pl.DataFrame:
+    return (
+        adoption.filter(
+            pl.col("date").is_not_null(),
+            _is_occurrence(),
+        )
+        .select(
+            "date",
+            "team",
+            "product_line",
+            "practice",
+            _counts_as_done().alias("done"),
+        )
+        .sort("team", "practice", "date")
+        .with_columns(pl.col("date").diff().dt.total_days().over("team", "practice").alias("gap_days"))
+    )
+
+
+def done_history(adoption: pl.DataFrame) -> pl.DataFrame:
+    """Every dated done occurrence with ``done_count``, the team's done occurrences of the practice up to and
+    including it; sorted by team, practice, date."""
+    return _done_counts(_gaps_by_pair(adoption))
+
+
+def adoption_history(adoption: pl.DataFrame) -> AdoptionHistory:
+    """``occurrence_gaps`` and ``done_history`` of the adoption rows, made once and passed to the functions here."""
+    # One sort by team, practice and date serves the gaps, the done counts and the pair numbers.
+    by_pair = _gaps_by_pair(adoption)
+    done = _done_counts(by_pair).with_columns(pl.struct("team", "practice").rle_id().cast(pl.Int64).alias("pair"))
+    pairs = done.select("pair", "team", "practice").unique("pair", keep="first", maintain_order=True)
+    keyed = done.select(
+        _pair_day_key(pl.col("pair"), pl.col("date")).alias("key"),
+        "pair",
+        "date",
+        "done_count",
+    ).sort("key")
+    return AdoptionHistory(occurrences=by_pair.sort("date", "team", "practice"), pairs=pairs, done=keyed)
+
+
+def _done_counts(by_pair: pl.DataFrame) -> pl.DataFrame:
+    # by_pair: occurrences sorted by team, practice, date (_gaps_by_pair), so a running count is a row number.
+    return (
+        by_pair.filter(pl.col("done"))
+        .select("team", "practice", "date")
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("team", "practice").alias("done_count"))
+    )
 
 
 def teams_in_scope(
@@ -37,14 +108,21 @@ def adoption_rate(
     end: date,
     product_lines: Sequence[str] | None = None,
     by: Sequence[str] = ("practice",),
+    history: AdoptionHistory | None = None,
 ) -> pl.DataFrame:
     """Share of in-scope teams with a done (or late, or status-less) occurrence in [start, end], per group of ``by``.
 
     Without ``practice`` in ``by``, all rolled-out practices are pooled: ``teams_in_scope`` and ``teams_adopted`` then
-    count team × practice pairs, so the rate is pairs adopted / pairs in scope.
+    count team × practice pairs, so the rate is pairs adopted / pairs in scope. ``history`` (``adoption_history`` of
+    the same rows) makes it a slice of the prepared rows.
     """
     _check_grouping(by, _PAIR_COLUMNS)
-    pairs = _adoption_pairs(adoption, _team_practice_pairs(teams, practices, start, end, product_lines), start, end)
+    in_scope = _team_practice_pairs(teams, practices, start, end, product_lines)
+    pairs = (
+        _adoption_pairs(adoption, in_scope, start, end)
+        if history is None
+        else _adopted_pairs(in_scope, _done_pairs(_between(history.occurrences, start, end)))
+    )
     counts = _aggregate(
         pairs,
         by,
@@ -68,13 +146,14 @@ def adoption_by_period(
     start: date,
     end: date,
     product_lines: Sequence[str] | None = None,
+    history: AdoptionHistory | None = None,
 ) -> pl.DataFrame:
     """Adoption rate per practice per period overlapping [start, end], each period clipped to [start, end].
 
     ``period_start`` is the period's own first day, even where clipping moves the first counted day later. A practice
     is absent from the periods that end before its roll-out. The rate of a practice whose cadence is longer than the
     granularity (a quarterly practice looked at monthly) is low by construction: most teams have no occurrence in a
-    given month even when they never miss a quarter.
+    given month even when they never miss a quarter. With ``history``, all periods are counted in one pass.
     """
     schema = pl.Schema(
         {
@@ -86,6 +165,19 @@ def adoption_by_period(
         }
     )
     clipped_periods = _clipped_periods(start, end, granularity, fiscal_year_start_month)
+    if history is not None:
+        pairs = period_pairs(teams, practices, clipped_periods, product_lines)
+        adopted = _done_pairs(occurrences_in_periods(history, clipped_periods), ("period_start",))
+        counts = (
+            _adopted_pairs(pairs, adopted, ("period_start",))
+            .group_by("practice", "period_start")
+            .agg(
+                pl.len().cast(pl.Int64).alias("teams_in_scope"),
+                pl.col("adopted").sum().cast(pl.Int64).alias("teams_adopted"),
+            )
+            .with_columns((pl.col("teams_adopted") / pl.col("teams_in_scope")).alias("adoption_rate"))
+        )
+        return counts.select(*schema).cast(schema).sort("practice", "period_start")
     per_period = [
         adoption_rate(adoption, teams, practices, first_day, last_day, product_lines, by=("practice",)).with_columns(
             pl.lit(nominal_start, dtype=pl.Date).alias("period_start"),
@@ -104,20 +196,22 @@ def adoption_matrix(
     start: date,
     end: date,
     product_lines: Sequence[str] | None = None,
+    history: AdoptionHistory | None = None,
 ) -> pl.DataFrame:
     """One row per in-scope team × rolled-out practice: occurrences, done ones, the last done date, adopted or not."""
     pairs = _team_practice_pairs(teams, practices, start, end, product_lines)
-    occurrences = (
+    in_range = (
         adoption.filter(
             pl.col("date").is_between(start, end),
             _is_occurrence(),
-        )
-        .group_by("team", "practice")
-        .agg(
-            pl.len().cast(pl.Int64).alias("occurrences"),
-            _counts_as_done().sum().cast(pl.Int64).alias("done"),
-            pl.col("date").filter(_counts_as_done()).max().alias("last_done"),
-        )
+        ).with_columns(_counts_as_done().alias("done"))
+        if history is None
+        else _between(history.occurrences, start, end)
+    )
+    occurrences = in_range.group_by("team", "practice").agg(
+        pl.len().cast(pl.Int64).alias("occurrences"),
+        pl.col("done").sum().cast(pl.Int64).alias("done"),
+        pl.col("date").filter(pl.col("done")).max().alias("last_done"),
     )
     return (
         pairs.join(occurrences, on=["team", "practice"], how="left")
@@ -138,25 +232,23 @@ def cadence_adherence(
     end: date,
     product_lines: Sequence[str] | None = None,
     by: Sequence[str] = ("practice",),
+    history: AdoptionHistory | None = None,
 ) -> pl.DataFrame:
     """Share of the occurrences in [start, end] that came within ``cadence_days`` of the team's previous one.
 
     Gaps are measured on each team × practice's whole history (skipped rows left out), so the first occurrence in
     the range is compared with the one before the range. A group appears when it has an occurrence in the range;
     ``adherence`` is null when none of them has a previous occurrence. Product lines are the adoption rows' own.
+    ``history`` (``adoption_history`` of the same rows) brings the gaps already measured.
     """
     _check_grouping(by, _PAIR_COLUMNS)
     cadences = _rolled_out(practices, end).select("practice", "cadence_days")
-    occurrences = (
-        adoption.filter(
-            pl.col("date").is_not_null(),
-            _is_occurrence(),
-        )
-        .join(cadences, on="practice", how="inner")
-        .sort("team", "practice", "date")
-        .with_columns(pl.col("date").diff().dt.total_days().over("team", "practice").alias("gap_days"))
-        .filter(pl.col("date").is_between(start, end))
+    in_range = (
+        _gaps_by_pair(adoption).filter(pl.col("date").is_between(start, end))
+        if history is None
+        else _between(history.occurrences, start, end)
     )
+    occurrences = in_range.join(cadences, on="practice", how="inner")
     if product_lines is not None:
         # Filtered after the gaps are measured, so a team that changed lines keeps its full history.
         occurrences = occurrences.filter(pl.col("product_line").is_in(list(product_lines)))
@@ -181,9 +273,35 @@ def lapsed_teams(
     as_of: date,
     grace: float = 1.5,
     product_lines: Sequence[str] | None = None,
+    history: AdoptionHistory | None = None,
 ) -> pl.DataFrame:
-    """Active teams that ran a practice at least twice but not within ``grace`` × its cadence before ``as_of``."""
+    """Active teams that ran a practice at least twice but not within ``grace`` × its cadence before ``as_of``.
+
+    With ``history``, each pair's last done occurrence is looked up instead of grouping every earlier row.
+    """
     active_teams = teams_in_scope(teams, as_of, as_of, product_lines).select("team", "product_line")
+    if history is not None:
+        queries = active_teams.join(practices.select("practice", "cadence_days"), how="cross").with_columns(
+            pl.lit(as_of, dtype=pl.Date).alias("as_of")
+        )
+        return (
+            _lapsed_pairs(history, queries, grace)
+            .select(
+                "team",
+                "product_line",
+                "practice",
+                "last_done",
+                "days_since",
+                "cadence_days",
+                (pl.col("days_since") - pl.col("cadence_days")).cast(pl.Int64).alias("overdue_days"),
+            )
+            .sort(
+                "overdue_days",
+                "team",
+                "practice",
+                descending=[True, False, False],
+            )
+        )
     return (
         adoption.filter(
             pl.col("date") <= as_of,
@@ -226,6 +344,7 @@ def process_by_product_line(
     end: date,
     as_of: date,
     product_lines: Sequence[str] | None = None,
+    history: AdoptionHistory | None = None,
 ) -> pl.DataFrame:
     """Per product line with a team in scope: teams, pooled adoption rate, cadence adherence and lapsed pairs."""
     team_counts = (
@@ -233,10 +352,12 @@ def process_by_product_line(
         .group_by("product_line")
         .agg(pl.len().cast(pl.Int64).alias("teams"))
     )
-    pooled_adoption = adoption_rate(adoption, teams, practices, start, end, product_lines, by=("product_line",))
-    adherence = cadence_adherence(adoption, practices, start, end, product_lines, by=("product_line",))
+    pooled_adoption = adoption_rate(
+        adoption, teams, practices, start, end, product_lines, by=("product_line",), history=history
+    )
+    adherence = cadence_adherence(adoption, practices, start, end, product_lines, by=("product_line",), history=history)
     lapsed = (
-        lapsed_teams(adoption, teams, practices, as_of, product_lines=product_lines)
+        lapsed_teams(adoption, teams, practices, as_of, product_lines=product_lines, history=history)
         .group_by("product_line")
         .agg(pl.len().cast(pl.Int64).alias("lapsed"))
     )
@@ -285,6 +406,140 @@ def _adoption_pairs(adoption: pl.DataFrame, pairs: pl.DataFrame, start: date, en
         .with_columns(pl.lit(True).alias("adopted"))
     )
     return pairs.join(adopted, on=["team", "practice"], how="left").with_columns(pl.col("adopted").fill_null(False))
+
+
+def period_teams(teams: pl.DataFrame, periods: pl.DataFrame, product_lines: Sequence[str] | None) -> pl.DataFrame:
+    """Per period (``period_start``, ``first_day``, ``last_day``): ``teams_in_scope`` of [first_day, last_day]."""
+    active = periods.select("period_start", "first_day", "last_day").join(
+        teams.select("team", "product_line", "active_from", "active_to"), how="cross"
+    )
+    conditions = [
+        pl.col("active_from").is_null() | (pl.col("active_from") <= pl.col("last_day")),
+        pl.col("active_to").is_null() | (pl.col("active_to") >= pl.col("first_day")),
+    ]
+    if product_lines is not None:
+        conditions.append(pl.col("product_line").is_in(list(product_lines)))
+    return active.filter(*conditions).select("period_start", "team", "product_line").sort("period_start", "team")
+
+
+def period_pairs(
+    teams: pl.DataFrame,
+    practices: pl.DataFrame,
+    periods: pl.DataFrame,
+    product_lines: Sequence[str] | None,
+) -> pl.DataFrame:
+    """Per period (``period_start``, ``first_day``, ``last_day``): its teams in scope × the practices rolled out by
+    its last day, the pairs ``adoption_rate`` counts for that period."""
+    rolled_out = (
+        periods.select("period_start", "last_day")
+        .join(practices.select("practice", "since"), how="cross")
+        .filter(pl.col("since").is_null() | (pl.col("since") <= pl.col("last_day")))
+        .select("period_start", "practice")
+    )
+    return (
+        period_teams(teams, periods, product_lines)
+        .join(rolled_out, on="period_start", how="inner")
+        .sort("period_start", "team", "practice")
+    )
+
+
+def lapsed_counts(
+    history: AdoptionHistory,
+    teams: pl.DataFrame,
+    practices: pl.DataFrame,
+    as_of: pl.DataFrame,
+    grace: float = 1.5,
+    product_lines: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """How many pairs ``lapsed_teams`` finds as of each date of ``as_of`` (its ``period_start`` and ``as_of``)."""
+    days = as_of.select("period_start", pl.col("as_of").alias("first_day"), pl.col("as_of").alias("last_day"))
+    queries = (
+        period_teams(teams, days, product_lines)
+        .join(as_of.select("period_start", "as_of"), on="period_start", how="inner")
+        .join(practices.select("practice", "cadence_days"), how="cross")
+    )
+    lapsed = (
+        _lapsed_pairs(history, queries, grace).group_by("period_start").agg(pl.len().cast(pl.Int64).alias("lapsed"))
+    )
+    return (
+        as_of.select("period_start")
+        .join(lapsed, on="period_start", how="left")
+        .with_columns(pl.col("lapsed").fill_null(0))
+        .sort("period_start")
+    )
+
+
+def _lapsed_pairs(history: AdoptionHistory, queries: pl.DataFrame, grace: float) -> pl.DataFrame:
+    # queries: team, practice, cadence_days, as_of (and any other column, kept). Each pair's done occurrences
+    # up to as_of are the last done row at or before (pair, as_of) in the key order, when it is the pair's own.
+    found = (
+        queries.join(history.pairs, on=["team", "practice"], how="inner")
+        .with_columns(_pair_day_key(pl.col("pair"), pl.col("as_of")).alias("key"))
+        .sort("key")
+        .join_asof(
+            history.done.select(
+                "key",
+                pl.col("pair").alias("done_pair"),
+                pl.col("date").alias("last_done"),
+                "done_count",
+            ),
+            on="key",
+            strategy="backward",
+        )
+    )
+    return (
+        found.filter(
+            pl.col("done_pair") == pl.col("pair"),
+            # A single occurrence is a try, not a habit; only a habit can lapse.
+            pl.col("done_count") >= 2,
+        )
+        .with_columns((pl.col("as_of") - pl.col("last_done")).dt.total_days().cast(pl.Int64).alias("days_since"))
+        .filter(pl.col("days_since") > grace * pl.col("cadence_days"))
+    )
+
+
+def _pair_day_key(pair: pl.Expr, day: pl.Expr) -> pl.Expr:
+    # One sortable integer per (pair, day), so a per-pair "as of" lookup is a single join_asof on one column.
+    return pair * (1 << _DAY_BITS) + day.cast(pl.Int32).cast(pl.Int64) + _DAY_OFFSET
+
+
+def _between(occurrences: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
+    # The prepared occurrences are sorted by date, so a range is a slice (a binary search, no scan).
+    dates = occurrences.get_column("date")
+    first = int(dates.search_sorted(start, side="left"))
+    last = int(dates.search_sorted(end, side="right"))
+    return occurrences.slice(first, max(last - first, 0))
+
+
+def occurrences_in_periods(history: AdoptionHistory, periods: pl.DataFrame) -> pl.DataFrame:
+    """The prepared occurrences inside the periods (``period_start``, ``first_day``, ``last_day``: clipped periods
+    that follow each other without gaps, sorted), each with its period's ``period_start``."""
+    occurrences = history.occurrences
+    if periods.height == 0:
+        return occurrences.clear().with_columns(pl.lit(None, dtype=pl.Date).alias("period_start"))
+    first_day: date = periods.item(0, "first_day")
+    last_day: date = periods.item(periods.height - 1, "last_day")
+    return _between(occurrences, first_day, last_day).join_asof(
+        periods.select("period_start", pl.col("first_day").alias("date")).sort("date"),
+        on="date",
+        strategy="backward",
+        check_sortedness=False,
+    )
+
+
+def _done_pairs(occurrences: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+    return (
+        occurrences.filter(pl.col("done"))
+        .select(*by, "team", "practice")
+        .unique()
+        .with_columns(pl.lit(True).alias("adopted"))
+    )
+
+
+def _adopted_pairs(pairs: pl.DataFrame, adopted: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+    return pairs.join(adopted, on=[*by, "team", "practice"], how="left").with_columns(
+        pl.col("adopted").fill_null(False)
+    )
 
 
 def _clipped_periods(start: date, end: date, granularity: Granularity, fiscal_year_start_month: int) -> pl.DataFrame:

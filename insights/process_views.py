@@ -8,7 +8,17 @@ from datetime import date
 import polars as pl
 
 from insights.periods import Granularity, periods_between
-from insights.process import adoption_rate, cadence_adherence, lapsed_teams, teams_in_scope
+from insights.process import (
+    AdoptionHistory,
+    adoption_rate,
+    cadence_adherence,
+    lapsed_counts,
+    lapsed_teams,
+    occurrences_in_periods,
+    period_pairs,
+    period_teams,
+    teams_in_scope,
+)
 
 # The longest a period of each granularity runs, in days: a cadence longer than that misses some periods by design.
 _LONGEST_PERIOD_DAYS: dict[Granularity, int] = {"week": 7, "month": 31, "quarter": 92, "year": 366}
@@ -41,15 +51,17 @@ def process_pulse(
     start: date,
     end: date,
     product_lines: Sequence[str] | None = None,
+    history: AdoptionHistory | None = None,
 ) -> pl.DataFrame:
     """One row for [start, end]: pooled adoption, cadence adherence, teams in scope, and lapsed pairs as of ``end``.
 
-    Adoption is pooled over team × rolled-out practice pairs (``adoption_rate`` without ``practice``).
+    Adoption is pooled over team × rolled-out practice pairs (``adoption_rate`` without ``practice``). ``history``
+    (``adoption_history`` of the same rows) is passed on.
     """
-    adopted = adoption_rate(adoption, teams, practices, start, end, product_lines, by=())
-    adherence = cadence_adherence(adoption, practices, start, end, product_lines, by=())
+    adopted = adoption_rate(adoption, teams, practices, start, end, product_lines, by=(), history=history)
+    adherence = cadence_adherence(adoption, practices, start, end, product_lines, by=(), history=history)
     team_count = teams_in_scope(teams, start, end, product_lines).height
-    lapsed_count = lapsed_teams(adoption, teams, practices, end, product_lines=product_lines).height
+    lapsed_count = lapsed_teams(adoption, teams, practices, end, product_lines=product_lines, history=history).height
     return pl.concat(
         [
             adopted.select(
@@ -73,8 +85,27 @@ def process_pulse_by_period(
     start: date,
     end: date,
     product_lines: Sequence[str] | None = None,
+    history: AdoptionHistory | None = None,
 ) -> pl.DataFrame:
-    """``process_pulse`` per period overlapping [start, end], clipped to it; ``period_start`` is the period's own."""
+    """``process_pulse`` per period overlapping [start, end], clipped to it; ``period_start`` is the period's own.
+
+    With ``history`` all periods are counted in one pass over the range's rows.
+    """
+    if history is not None:
+        return _pulse_of_periods(
+            history,
+            teams,
+            practices,
+            pl.DataFrame(
+                [
+                    (period.start, max(period.start, start), min(period.end, end))
+                    for period in periods_between(start, end, granularity, fiscal_year_start_month)
+                ],
+                schema={"period_start": pl.Date(), "first_day": pl.Date(), "last_day": pl.Date()},
+                orient="row",
+            ),
+            product_lines,
+        )
     per_period = [
         process_pulse(
             adoption,
@@ -92,6 +123,75 @@ def process_pulse_by_period(
     if not per_period:
         return pl.DataFrame(schema=pl.Schema({"period_start": pl.Date(), **PULSE_SCHEMA}))
     return pl.concat(per_period).sort("period_start")
+
+
+def _pulse_of_periods(
+    history: AdoptionHistory,
+    teams: pl.DataFrame,
+    practices: pl.DataFrame,
+    periods: pl.DataFrame,
+    product_lines: Sequence[str] | None,
+) -> pl.DataFrame:
+    # process_pulse of every clipped period at once: one pass over the range's rows, one lookup per pair and period.
+    pairs = period_pairs(teams, practices, periods, product_lines)
+    in_periods = occurrences_in_periods(history, periods)
+    adopted = (
+        pairs.join(
+            in_periods.filter(pl.col("done")).select("period_start", "team", "practice").unique(),
+            on=["period_start", "team", "practice"],
+            how="semi",
+        )
+        .group_by("period_start")
+        .agg(pl.len().cast(pl.Int64).alias("pairs_adopted"))
+    )
+    in_scope = pairs.group_by("period_start").agg(pl.len().cast(pl.Int64).alias("pairs_in_scope"))
+    cadences = (
+        periods.select("period_start", "last_day")
+        .join(practices.select("practice", "cadence_days", "since"), how="cross")
+        .filter(pl.col("since").is_null() | (pl.col("since") <= pl.col("last_day")))
+        .select("period_start", "practice", "cadence_days")
+    )
+    on_lines = (
+        in_periods if product_lines is None else in_periods.filter(pl.col("product_line").is_in(list(product_lines)))
+    )
+    adherence = (
+        on_lines.join(cadences, on=["period_start", "practice"], how="inner")
+        .group_by("period_start")
+        .agg(
+            pl.col("gap_days").is_not_null().sum().cast(pl.Int64).alias("intervals"),
+            (pl.col("gap_days") <= pl.col("cadence_days")).fill_null(False).sum().cast(pl.Int64).alias("on_time"),
+        )
+    )
+    team_counts = (
+        period_teams(teams, periods, product_lines).group_by("period_start").agg(pl.len().cast(pl.Int64).alias("teams"))
+    )
+    lapsed = lapsed_counts(
+        history,
+        teams,
+        practices,
+        periods.select("period_start", pl.col("last_day").alias("as_of")),
+        product_lines=product_lines,
+    )
+    return (
+        periods.select("period_start")
+        .join(in_scope, on="period_start", how="left")
+        .join(adopted, on="period_start", how="left")
+        .join(adherence, on="period_start", how="left")
+        .join(team_counts, on="period_start", how="left")
+        .join(lapsed, on="period_start", how="left")
+        .with_columns(pl.col("pairs_in_scope", "pairs_adopted", "intervals", "on_time", "teams", "lapsed").fill_null(0))
+        .with_columns(
+            _share("pairs_adopted", "pairs_in_scope").alias("adoption_rate"),
+            _share("on_time", "intervals").alias("adherence"),
+        )
+        .select("period_start", *PULSE_SCHEMA)
+        .cast(PULSE_SCHEMA)
+        .sort("period_start")
+    )
+
+
+def _share(part: str, whole: str) -> pl.Expr:
+    return pl.when(pl.col(whole) > 0).then(pl.col(part) / pl.col(whole)).otherwise(None)
 
 
 def practice_markers(

@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 
 from insights.metrics import prepare_metrics
+from insights.process import AdoptionHistory, adoption_history
 from insights.scope import View, rows_in_scope
 from sources.contracts import CONTRACTS
 from sources.files import DataBundle
@@ -63,3 +64,28 @@ def rows_in_view(data: DataBundle, name: str, view: View) -> pl.DataFrame:
     """The rows of dataset ``name`` in the view's product lines and date range, cut once per data version and view
     (a large read-only frame: shared, not copied)."""
     return _rows_in_view(name, data.key, view.lines_filter, view.start, view.end, data.frame(name))
+
+
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
+def _prepared_adoption(data_version: str, _adoption: pl.DataFrame) -> AdoptionHistory:
+    # data_version keys the cache, as for the metrics: the adoption rows are the same whenever it is.
+    return adoption_history(_adoption)
+
+
+def prepared_adoption(data: DataBundle) -> AdoptionHistory:
+    """The adoption rows with their gaps and done counts (``adoption_history``), once per data version (shared)."""
+    return _prepared_adoption(data.key, data.frame("adoption"))
+
+
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def _view_resource(name: str, data_version: str, view_key: str, arguments: tuple[object, ...], _compute: Any) -> Any:
+    # As _view_result, but shared rather than copied: for read-only objects that are slow to copy (figures).
+    return _compute()
+
+
+def view_resource(
+    name: str, data_version: str, view: View, compute: Callable[[], Result], *arguments: Hashable
+) -> Result:
+    """``compute()`` once per name, data version, view and arguments, shared by every rerun and session: the result
+    must not be changed by its readers (a figure handed to ``st.plotly_chart`` is only read)."""
+    return cast(Result, _view_resource(name, data_version, repr(view), tuple(arguments), compute))

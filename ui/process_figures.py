@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import date
-from typing import Literal
+from datetime import date, timedelta
+from typing import Any, Literal
 
 import plotly.graph_objects as go
 import polars as pl
@@ -25,10 +25,10 @@ from ui.charts import (
     panel_period_ticks,
     ranked_bars_figure,
     rounded,
-    shade_partial_periods,
 )
 from ui.components import day_text
 from ui.data import bundle, settings
+from ui.page_cache import prepared_adoption
 
 _PANELS_PER_ROW = 4
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
@@ -38,7 +38,7 @@ PerPeriod = Literal["adoption", "pulse"]
 _PER_PERIOD = {"adoption": adoption_by_period, "pulse": process_pulse_by_period}
 
 
-# Both loop over the periods of the range (one adoption computation per period): about half a second weekly, so cached.
+# Both count every period of the range in one pass over the prepared adoption rows; cached as the chart reads them.
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def cached_by_period(
     kind: PerPeriod,
@@ -61,6 +61,7 @@ def cached_by_period(
         start,
         end,
         product_lines,
+        history=prepared_adoption(data),
     )
 
 
@@ -77,6 +78,8 @@ def adoption_matrix_figure(matrix: pl.DataFrame, *, colors: Mapping[str, str], t
             named=True
         )
     }
+    # Formatting a date (Babel) is slow and most cells share a handful of last dates: each one once.
+    day_texts = {day: day_text(day) for day in {row["last_done"] for row in cells.values()} if day is not None}
     z: list[list[float | None]] = []
     text: list[list[str]] = []
     hover: list[list[str]] = []
@@ -93,7 +96,7 @@ def adoption_matrix_figure(matrix: pl.DataFrame, *, colors: Mapping[str, str], t
                 continue
             z_row.append(1.0 if cell["adopted"] else 0.0)
             text_row.append(str(cell["done"]) if cell["done"] else "–")
-            last = f", last on {day_text(cell['last_done'])}" if cell["last_done"] is not None else ""
+            last = f", last on {day_texts[cell['last_done']]}" if cell["last_done"] is not None else ""
             hover_row.append(f"{cell['done']} done of {cell['occurrences']} occurrences{last}")
         z.append(z_row)
         text.append(text_row)
@@ -155,6 +158,8 @@ def adoption_trend_figure(
     per_practice = by_period.sort("period_start").partition_by("practice", as_dict=True)
     marks = markers.select("practice", "date", "label", "kind").rows()
     event_numbers = _event_numbers(markers)
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
     for index, practice in enumerate(practices):
         row, col = index // columns + 1, index % columns + 1
         frame = per_practice[(practice,)]
@@ -181,25 +186,60 @@ def adoption_trend_figure(
             row=row,
             col=col,
         )
-        shade_partial_periods(figure, partial, row=row, col=col)
+        # Bands, lines and labels are collected and set once: Plotly's add_vrect/add_vline per panel cost a
+        # layout pass each, seconds on a range with a few events.
+        axis = "" if index == 0 else str(index + 1)
+        for period in partial:
+            half = (period.end - period.start + timedelta(days=1)) / 2
+            shapes.append(
+                {
+                    "type": "rect",
+                    "x0": period.start - half * 0.9,
+                    "x1": period.start + half * 0.9,
+                    "xref": f"x{axis}",
+                    "y0": 0,
+                    "y1": 1,
+                    "yref": f"y{axis} domain",
+                    "fillcolor": "#eef0f2",
+                    "opacity": 0.7,
+                    "line": {"width": 0},
+                    "layer": "below",
+                }
+            )
         for mark_practice, day, label, kind in marks:
             if mark_practice not in (None, practice):
                 continue
-            figure.add_vline(x=day, line={"color": NEUTRAL, "dash": "dot", "width": 1}, row=row, col=col)
-            axis = "" if index == 0 else str(index + 1)
-            figure.add_annotation(
-                x=day,
-                xref=f"x{axis}",
-                y=0.02 if kind == "rollout" else 0.98,
-                yref=f"y{axis} domain",
-                # Events apply to every panel: a number here, the words in the caption (markers_caption).
-                text="rolled out" if kind == "rollout" else event_numbers.get((day, str(label)), "•"),
-                showarrow=False,
-                xanchor="left",
-                xshift=2,
-                yanchor="bottom" if kind == "rollout" else "top",
-                font={"size": 10, "color": NEUTRAL},
+            shapes.append(
+                {
+                    "type": "line",
+                    "x0": day,
+                    "x1": day,
+                    "xref": f"x{axis}",
+                    "y0": 0,
+                    "y1": 1,
+                    "yref": f"y{axis} domain",
+                    "line": {"color": NEUTRAL, "dash": "dot", "width": 1},
+                }
             )
+            annotations.append(
+                {
+                    "x": day,
+                    "xref": f"x{axis}",
+                    "y": 0.02 if kind == "rollout" else 0.98,
+                    "yref": f"y{axis} domain",
+                    # Events apply to every panel: a number here, the words in the caption (markers_caption).
+                    "text": "rolled out" if kind == "rollout" else event_numbers.get((day, str(label)), "•"),
+                    "showarrow": False,
+                    "xanchor": "left",
+                    "xshift": 2,
+                    "yanchor": "bottom" if kind == "rollout" else "top",
+                    "font": {"size": 10, "color": NEUTRAL},
+                }
+            )
+    if shapes:
+        figure.update_layout(shapes=shapes)
+    if annotations:
+        figure.update_layout(annotations=[*figure.layout.annotations, *annotations])
     base_layout(
         figure,
         f"Is each practice taking hold? Share of teams that ran it, per {granularity}",

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from insights import process
 from insights.process import (
     adoption_by_period,
+    adoption_history,
     adoption_matrix,
     adoption_rate,
     cadence_adherence,
+    done_history,
+    lapsed_counts,
     lapsed_teams,
+    occurrence_gaps,
+    occurrences_in_periods,
+    period_pairs,
+    period_teams,
     process_by_product_line,
     teams_in_scope,
 )
@@ -111,6 +121,34 @@ ADOPTION_FRAME = adoption_frame(
 EMPTY_TEAMS = TEAMS.empty()
 EMPTY_PRACTICES = PRACTICES.empty()
 EMPTY_ADOPTION = ADOPTION.empty()
+PERIODS_SCHEMA: dict[str, pl.DataType] = {"period_start": pl.Date(), "first_day": pl.Date(), "last_day": pl.Date()}
+# The functions that take an optional ``history``: every test below runs them on the raw rows and on the prepared ones.
+WITH_HISTORY = (
+    "adoption_rate",
+    "adoption_by_period",
+    "adoption_matrix",
+    "cadence_adherence",
+    "lapsed_teams",
+    "process_by_product_line",
+)
+
+
+def with_history(function: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
+    """``function`` given the ``adoption_history`` of its adoption rows, so it takes the prepared path."""
+
+    def prepared(adoption: pl.DataFrame, *arguments: Any, **options: Any) -> pl.DataFrame:
+        return function(adoption, *arguments, history=adoption_history(adoption), **options)
+
+    return prepared
+
+
+@pytest.fixture(autouse=True, params=["raw", "prepared"])
+def adoption_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test twice: the expected values are the same whether or not the adoption rows were prepared."""
+    if request.param == "prepared":
+        for name in WITH_HISTORY:
+            monkeypatch.setitem(globals(), name, with_history(getattr(process, name)))
+    return str(request.param)
 
 
 # --- teams_in_scope ---------------------------------------------------------------------------------------------------
@@ -559,3 +597,198 @@ def test_process_by_product_line_without_practices_or_runs() -> None:
 def test_process_by_product_line_empty() -> None:
     result = process_by_product_line(EMPTY_ADOPTION, EMPTY_TEAMS, EMPTY_PRACTICES, Q1_START, Q1_END, Q1_END)
     assert_frame_equal(result, pl.DataFrame(schema=BY_LINE_SCHEMA))
+
+
+# --- prepared adoption history ----------------------------------------------------------------------------------------
+
+GAPS_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "team": pl.String(),
+    "product_line": pl.String(),
+    "practice": pl.String(),
+    "done": pl.Boolean(),
+    "gap_days": pl.Int64(),
+}
+
+
+def test_occurrence_gaps() -> None:
+    # The skipped rows (24 Feb, 20 Feb) are no occurrences, so Atlas Core's 3 March Retro is 21 days after 10 Feb.
+    expected = pl.DataFrame(
+        [
+            (date(2024, 12, 22), "Atlas Core", "Atlas", "Retro", True, None),
+            (date(2025, 1, 5), "Atlas Core", "Atlas", "Retro", True, 14),
+            (date(2025, 1, 8), "Boreal Ops", "Boreal", "Retro", True, None),
+            (date(2025, 1, 10), "Boreal Ops", "Boreal", "Demo", True, None),
+            (date(2025, 1, 15), "Boreal Ops", "Boreal", "Retro", True, 7),
+            (date(2025, 1, 19), "Atlas Core", "Atlas", "Retro", True, 14),
+            (date(2025, 2, 10), "Atlas Core", "Atlas", "Retro", True, 22),
+            (date(2025, 3, 3), "Atlas Core", "Atlas", "Retro", True, 21),
+            (date(2025, 3, 10), "Atlas Core", "Atlas", "QBR", True, None),
+            (date(2025, 3, 20), "Atlas Growth", "Atlas", "Retro", True, None),
+            (date(2025, 4, 7), "Boreal Data", "Boreal", "Retro", True, None),
+        ],
+        schema=GAPS_SCHEMA,
+        orient="row",
+    )
+    assert_frame_equal(occurrence_gaps(ADOPTION_FRAME), expected)
+
+
+def test_occurrence_gaps_status_and_null_dates() -> None:
+    # A row without a date is left out; an unknown status is an occurrence that is not done; same-day runs: gap 0.
+    adoption = adoption_frame(
+        [
+            (date(2025, 1, 1), "Alpha", "Atlas", "Retro", "done"),
+            (date(2025, 1, 1), "Alpha", "Atlas", "Sync", "planned"),
+            (date(2025, 1, 1), "Bravo", "Atlas", "Retro", None),
+        ]
+    ).vstack(adoption_frame([(date(2025, 1, 3), "Alpha", "Atlas", "Retro", "late")]).with_columns(date=None))
+    expected = pl.DataFrame(
+        [
+            (date(2025, 1, 1), "Alpha", "Atlas", "Retro", True, None),
+            (date(2025, 1, 1), "Alpha", "Atlas", "Sync", False, None),
+            (date(2025, 1, 1), "Bravo", "Atlas", "Retro", True, None),
+        ],
+        schema=GAPS_SCHEMA,
+        orient="row",
+    )
+    assert_frame_equal(occurrence_gaps(adoption), expected)
+    assert_frame_equal(occurrence_gaps(EMPTY_ADOPTION), pl.DataFrame(schema=GAPS_SCHEMA))
+
+
+DONE_SCHEMA: dict[str, pl.DataType] = {
+    "team": pl.String(),
+    "practice": pl.String(),
+    "date": pl.Date(),
+    "done_count": pl.Int64(),
+}
+
+
+def test_done_history() -> None:
+    # Atlas Core ran Retro five times (the skipped 24 February is not one); Boreal Ops' status-less 8 January counts.
+    expected = pl.DataFrame(
+        [
+            ("Atlas Core", "QBR", date(2025, 3, 10), 1),
+            ("Atlas Core", "Retro", date(2024, 12, 22), 1),
+            ("Atlas Core", "Retro", date(2025, 1, 5), 2),
+            ("Atlas Core", "Retro", date(2025, 1, 19), 3),
+            ("Atlas Core", "Retro", date(2025, 2, 10), 4),
+            ("Atlas Core", "Retro", date(2025, 3, 3), 5),
+            ("Atlas Growth", "Retro", date(2025, 3, 20), 1),
+            ("Boreal Data", "Retro", date(2025, 4, 7), 1),
+            ("Boreal Ops", "Demo", date(2025, 1, 10), 1),
+            ("Boreal Ops", "Retro", date(2025, 1, 8), 1),
+            ("Boreal Ops", "Retro", date(2025, 1, 15), 2),
+        ],
+        schema=DONE_SCHEMA,
+        orient="row",
+    )
+    assert_frame_equal(done_history(ADOPTION_FRAME), expected)
+    assert_frame_equal(done_history(EMPTY_ADOPTION), pl.DataFrame(schema=DONE_SCHEMA))
+
+
+def test_adoption_history_numbers_pairs_and_keys_done_rows() -> None:
+    history = adoption_history(ADOPTION_FRAME)
+    pairs = pl.DataFrame(
+        {
+            "pair": [0, 1, 2, 3, 4, 5],
+            "team": ["Atlas Core", "Atlas Core", "Atlas Growth", "Boreal Data", "Boreal Ops", "Boreal Ops"],
+            "practice": ["QBR", "Retro", "Retro", "Retro", "Demo", "Retro"],
+        },
+        schema={"pair": pl.Int64(), "team": pl.String(), "practice": pl.String()},
+    )
+    assert_frame_equal(history.pairs, pairs)
+    # Boreal Ops' Retro (pair 5) on 8 January 2025, day 20096 since 1970: 5 × 2**32 + 20096 + 2**31.
+    last = history.done.row(history.done.height - 2, named=True)
+    assert last == {"key": 5 * 2**32 + 20096 + 2**31, "pair": 5, "date": date(2025, 1, 8), "done_count": 1}
+    assert history.done.get_column("key").is_sorted()
+    assert history.done.height == 11
+
+
+TWO_MONTHS = pl.DataFrame(
+    [
+        (date(2025, 1, 1), date(2025, 1, 16), date(2025, 1, 31)),
+        (date(2025, 2, 1), date(2025, 2, 1), date(2025, 2, 28)),
+        (date(2025, 3, 1), date(2025, 3, 1), date(2025, 3, 15)),
+    ],
+    schema=PERIODS_SCHEMA,
+    orient="row",
+)
+
+
+def test_period_teams_and_pairs() -> None:
+    # Boreal Ops (gone 20 January) is still in the clipped January from the 16th; Atlas Growth joins 15 February.
+    # QBR is rolled out on 1 March, Demo after the range.
+    teams = pl.DataFrame(
+        {
+            "period_start": [date(2025, 2, 1), date(2025, 2, 1), date(2025, 3, 1), date(2025, 3, 1)],
+            "team": ["Atlas Core", "Atlas Growth", "Atlas Core", "Atlas Growth"],
+            "product_line": ["Atlas"] * 4,
+        },
+        schema={"period_start": pl.Date(), "team": pl.String(), "product_line": pl.String()},
+    )
+    january = pl.DataFrame(
+        {
+            "period_start": [date(2025, 1, 1)] * 2,
+            "team": ["Atlas Core", "Boreal Ops"],
+            "product_line": ["Atlas", "Boreal"],
+        }
+    )
+    assert_frame_equal(period_teams(TEAMS_FRAME, TWO_MONTHS, None), pl.concat([january, teams]))
+    assert_frame_equal(period_teams(TEAMS_FRAME, TWO_MONTHS, ["Boreal"]), january.slice(1, 1))
+    pairs = pl.DataFrame(
+        [
+            (date(2025, 1, 1), "Atlas Core", "Atlas", "Retro"),
+            (date(2025, 1, 1), "Boreal Ops", "Boreal", "Retro"),
+            (date(2025, 2, 1), "Atlas Core", "Atlas", "Retro"),
+            (date(2025, 2, 1), "Atlas Growth", "Atlas", "Retro"),
+            (date(2025, 3, 1), "Atlas Core", "Atlas", "QBR"),
+            (date(2025, 3, 1), "Atlas Core", "Atlas", "Retro"),
+            (date(2025, 3, 1), "Atlas Growth", "Atlas", "QBR"),
+            (date(2025, 3, 1), "Atlas Growth", "Atlas", "Retro"),
+        ],
+        schema={"period_start": pl.Date(), "team": pl.String(), "product_line": pl.String(), "practice": pl.String()},
+        orient="row",
+    )
+    assert_frame_equal(period_pairs(TEAMS_FRAME, PRACTICES_FRAME, TWO_MONTHS, None), pairs)
+    assert_frame_equal(period_pairs(TEAMS_FRAME, EMPTY_PRACTICES, TWO_MONTHS, None), pairs.clear())
+
+
+def test_occurrences_in_periods() -> None:
+    history = adoption_history(ADOPTION_FRAME)
+    expected = pl.DataFrame(
+        [
+            (date(2025, 1, 19), "Atlas Core", "Atlas", "Retro", True, 14, date(2025, 1, 1)),
+            (date(2025, 2, 10), "Atlas Core", "Atlas", "Retro", True, 22, date(2025, 2, 1)),
+            (date(2025, 3, 3), "Atlas Core", "Atlas", "Retro", True, 21, date(2025, 3, 1)),
+            (date(2025, 3, 10), "Atlas Core", "Atlas", "QBR", True, None, date(2025, 3, 1)),
+        ],
+        schema={**GAPS_SCHEMA, "period_start": pl.Date()},
+        orient="row",
+    )
+    assert_frame_equal(occurrences_in_periods(history, TWO_MONTHS), expected)
+    assert_frame_equal(occurrences_in_periods(history, TWO_MONTHS.clear()), expected.clear())
+
+
+def test_lapsed_counts() -> None:
+    # Atlas Core's Retro (cadence 14, grace 21 days): last run 19 January at the end of January (12 days), 10 February
+    # at the end of February (18), 3 March at the end of March (28: lapsed) and on 15 April (43). Boreal Ops has two
+    # runs but has left by 31 January; on 16 January it is active and ran the day before.
+    as_of = pl.DataFrame(
+        {
+            "period_start": [date(2025, 1, 1), date(2025, 1, 2), date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1)],
+            "as_of": [date(2025, 1, 16), date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31), date(2025, 4, 15)],
+        }
+    )
+    history = adoption_history(ADOPTION_FRAME)
+    expected = pl.DataFrame(
+        {"period_start": as_of.get_column("period_start"), "lapsed": [0, 0, 0, 1, 1]},
+        schema={"period_start": pl.Date(), "lapsed": pl.Int64()},
+    )
+    assert_frame_equal(lapsed_counts(history, TEAMS_FRAME, PRACTICES_FRAME, as_of), expected)
+    # With a grace of 1, 18 days after 10 February is already past 14 days.
+    one = expected.with_columns(lapsed=pl.Series([0, 0, 1, 1, 1]))
+    assert_frame_equal(lapsed_counts(history, TEAMS_FRAME, PRACTICES_FRAME, as_of, grace=1.0), one)
+    none = expected.with_columns(lapsed=pl.Series([0, 0, 0, 0, 0]))
+    assert_frame_equal(lapsed_counts(history, TEAMS_FRAME, PRACTICES_FRAME, as_of, product_lines=["Boreal"]), none)
+    empty = adoption_history(EMPTY_ADOPTION)
+    assert_frame_equal(lapsed_counts(empty, TEAMS_FRAME, PRACTICES_FRAME, as_of), none)

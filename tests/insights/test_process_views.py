@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from insights import process_views
 from insights.periods import Granularity
+from insights.process import adoption_history
 from insights.process_views import practice_markers, practices_slower_than, process_pulse, process_pulse_by_period
 from sources.contracts import ADOPTION, EVENTS, PRACTICES, TEAMS
 
@@ -67,6 +71,24 @@ ADOPTION_FRAME = pl.DataFrame(
     ],
     schema=ADOPTION.schema,
 )
+
+
+def with_history(function: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
+    """``function`` given the ``adoption_history`` of its adoption rows, so it takes the prepared path."""
+
+    def prepared(adoption: pl.DataFrame, *arguments: Any, **options: Any) -> pl.DataFrame:
+        return function(adoption, *arguments, history=adoption_history(adoption), **options)
+
+    return prepared
+
+
+@pytest.fixture(autouse=True, params=["raw", "prepared"])
+def adoption_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each pulse test twice: the expected values are the same whether or not the adoption rows were prepared."""
+    if request.param == "prepared":
+        for name in ("process_pulse", "process_pulse_by_period"):
+            monkeypatch.setitem(globals(), name, with_history(getattr(process_views, name)))
+    return str(request.param)
 
 
 def pulse_frame(rows: dict[str, list[object]], extra: dict[str, pl.DataType] | None = None) -> pl.DataFrame:
@@ -146,6 +168,29 @@ def test_process_pulse_by_month_clips_the_first_month() -> None:
         extra={"period_start": pl.Date()},
     )
     pulse = process_pulse_by_period(ADOPTION_FRAME, TEAMS_FRAME, PRACTICES_FRAME, "month", 1, date(2025, 1, 15), Q1_END)
+    assert_frame_equal(pulse, expected)
+
+
+def test_process_pulse_by_month_for_a_line_without_teams_in_later_months() -> None:
+    expected = pulse_frame(
+        {
+            "period_start": [date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)],
+            # January: T3 (until 10 January) ran P14 on the 5th, 51 days after 15 November. Then no Beacon team.
+            "pairs_in_scope": [1, 0, 0],
+            "pairs_adopted": [1, 0, 0],
+            "adoption_rate": [1.0, None, None],
+            "intervals": [1, 0, 0],
+            "on_time": [0, 0, 0],
+            "adherence": [0.0, None, None],
+            "teams": [1, 0, 0],
+            # T3 is no longer active at the end of January.
+            "lapsed": [0, 0, 0],
+        },
+        extra={"period_start": pl.Date()},
+    )
+    pulse = process_pulse_by_period(
+        ADOPTION_FRAME, TEAMS_FRAME, PRACTICES_FRAME, "month", 1, Q1_START, Q1_END, product_lines=["Beacon"]
+    )
     assert_frame_equal(pulse, expected)
 
 
