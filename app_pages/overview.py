@@ -20,7 +20,7 @@ from ui.components import (
 )
 from ui.overview_cache import overview_numbers, ranked_notable_changes
 from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
-from ui.page_cache import page_datasets
+from ui.page_cache import page_datasets, prepared_adoption
 
 SOURCES = ["metrics", "metric_catalog", "targets", "feedback", "adoption"]
 HEADLINES = 7
@@ -53,7 +53,8 @@ if view.period is None or view.comparison is None:
     )
     st.stop()
 period, comparison = view.period, view.comparison
-numbers = overview_numbers(data.key, repr(view), current.nps_min_responses, datasets, view)
+history = prepared_adoption(data)
+numbers = overview_numbers(data.key, repr(view), current.nps_min_responses, datasets, view, history)
 
 # KPI cards -------------------------------------------------------------------------------------------------------
 cards = numbers.cards
@@ -145,6 +146,7 @@ ranked = ranked_notable_changes(
     HEADLINES,
     datasets,
     view,
+    history,
 )
 if ranked.height == 0:
     st.markdown(f"Nothing notable in {period.label}.")

@@ -22,7 +22,7 @@ from insights.metrics import (
     targets_for_period,
 )
 from insights.periods import Period, shift_period
-from insights.process import adoption_by_period, lapsed_teams
+from insights.process import AdoptionHistory, adoption_by_period, lapsed_teams
 
 NOTABLE_SCHEMA: dict[str, pl.DataType] = {
     "kind": pl.String(),
@@ -69,9 +69,15 @@ class NotableContext:
 
 
 def notable_changes(
-    datasets: Mapping[str, pl.DataFrame], context: NotableContext, thresholds: Thresholds = Thresholds()
+    datasets: Mapping[str, pl.DataFrame],
+    context: NotableContext,
+    thresholds: Thresholds = Thresholds(),
+    history: AdoptionHistory | None = None,
 ) -> pl.DataFrame:
-    """Every notable change in the selected period, most important first, each as a sentence a leader can read."""
+    """Every notable change in the selected period, most important first, each as a sentence a leader can read.
+
+    ``history`` (``adoption_history`` of the adoption dataset) makes the lapse check faster, with the same result.
+    """
     catalog = datasets["metric_catalog"]
     metrics = scope_metrics(datasets["metrics"], context.product_lines, None, None)
     parts = [
@@ -83,7 +89,7 @@ def notable_changes(
         growers,
         _movers(metrics, catalog, context, thresholds, skip_revenue_of=growers.get_column("product_line").to_list()),
         _rollouts(datasets["adoption"], datasets["teams"], datasets["practices"], context, thresholds),
-        _lapses(datasets["adoption"], datasets["teams"], datasets["practices"], context, thresholds),
+        _lapses(datasets["adoption"], datasets["teams"], datasets["practices"], context, thresholds, history),
     ]
     found = pl.concat([part.cast(NOTABLE_SCHEMA) for part in parts])  # type: ignore[arg-type]
     order = pl.col("kind").replace_strict(KIND_ORDER, list(range(len(KIND_ORDER))), return_dtype=pl.Int64)
@@ -419,10 +425,13 @@ def _lapses(
     practices: pl.DataFrame,
     context: NotableContext,
     thresholds: Thresholds,
+    history: AdoptionHistory | None = None,
 ) -> pl.DataFrame:
     """Teams that stopped a practice they used to run: no occurrence for ``lapse_grace`` × its cadence."""
     as_of = context.period.end
-    lapsed = lapsed_teams(adoption, teams, practices, as_of, thresholds.lapse_grace, context.product_lines)
+    lapsed = lapsed_teams(
+        adoption, teams, practices, as_of, thresholds.lapse_grace, context.product_lines, history=history
+    )
     records = [
         {
             "kind": "lapsed",

@@ -18,6 +18,7 @@ from insights.overview import (
     paired_trends,
     product_line_scorecard,
 )
+from insights.process import AdoptionHistory
 from insights.scope import View
 
 
@@ -38,6 +39,7 @@ def overview_numbers(
     nps_min_responses: int,
     _datasets: Mapping[str, pl.DataFrame],
     _view: View,
+    _history: AdoptionHistory | None = None,
 ) -> OverviewNumbers:
     """The KPI cards, the labels of metrics shown at a coarser grain, the scorecard and the paired trends of the view.
 
@@ -46,9 +48,9 @@ def overview_numbers(
     # data_version and view_key only key the cache: the frames and the view are the same whenever they are.
     card_ids, _ = overview_metrics(_datasets["metric_catalog"])
     return OverviewNumbers(
-        cards=overview_cards(_datasets, _view, nps_min_responses),
+        cards=overview_cards(_datasets, _view, nps_min_responses, _history),
         coarser=coarser_metric_labels(_datasets, card_ids, _view),
-        scorecard=product_line_scorecard(_datasets, _view, nps_min_responses),
+        scorecard=product_line_scorecard(_datasets, _view, nps_min_responses, _history),
         trends=paired_trends(_datasets, _view, nps_min_responses),
     )
 
@@ -63,6 +65,7 @@ def ranked_notable_changes(
     limit: int,
     _datasets: Mapping[str, pl.DataFrame],
     _view: View,
+    _history: AdoptionHistory | None = None,
 ) -> pl.DataFrame:
     """Notable changes of the view (about 0.1 s to compute), the ``limit`` headlines first; empty without a period."""
     # data_version and view_key only key the cache: the frames and the view are the same whenever they are.
@@ -77,4 +80,4 @@ def ranked_notable_changes(
         nps_min_responses=nps_min_responses,
         number_format=NumberFormat(currency, locale),
     )
-    return headline_changes(notable_changes(_datasets, context), limit=limit)
+    return headline_changes(notable_changes(_datasets, context, history=_history), limit=limit)
