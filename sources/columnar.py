@@ -145,6 +145,47 @@ class ParseCache:
                 path.unlink(missing_ok=True)
 
 
+class DerivedCache:
+    """Frames derived from a data version (prepared for the pages), kept as Parquet so a new process reads them instead
+    of deriving them again; the newest ``keep`` versions of each name stay, older ones are removed."""
+
+    def __init__(self, directory: Path, keep: int = 4) -> None:
+        self.directory = Path(directory)
+        self.keep = keep
+
+    def frames(
+        self, name: str, version: str, derive: Callable[[], Mapping[str, pl.DataFrame]], parts: Sequence[str]
+    ) -> dict[str, pl.DataFrame]:
+        """The frames ``derive()`` makes for ``version`` (named ``parts``): read back when a copy exists, else derived
+        and written (atomically: a reader sees all parts or derives them itself)."""
+        stem = f"{name}-{hashlib.sha256(version.encode()).hexdigest()[:20]}"
+        paths = {part: self.directory / f"{stem}.{part}{_FRAME_SUFFIX}" for part in parts}
+        marker = self.directory / f"{stem}{_META_SUFFIX}"
+        if marker.is_file():
+            try:
+                return {part: pl.read_parquet(path) for part, path in paths.items()}
+            except (OSError, pl.exceptions.PolarsError):
+                pass  # a broken copy is derived again below
+        derived = dict(derive())
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for part, path in paths.items():
+                _write_atomically(path, derived[part].write_parquet)
+            _write_atomically(marker, lambda target: target.write_text(json.dumps({"version": version})))
+            self._prune(name)
+        except OSError:
+            pass  # a read-only or full disk costs speed, never the page
+        return derived
+
+    def _prune(self, name: str) -> None:
+        markers = sorted(self.directory.glob(f"{name}-*{_META_SUFFIX}"), key=lambda path: path.stat().st_mtime)
+        for marker in markers[: max(len(markers) - self.keep, 0)]:
+            stem = marker.name.removesuffix(_META_SUFFIX)
+            marker.unlink(missing_ok=True)
+            for path in self.directory.glob(f"{stem}.*{_FRAME_SUFFIX}"):
+                path.unlink(missing_ok=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line: parse a data directory's files once and keep their columnar copies, e.g. before a server starts."""
     from sources.files import load_bundle  # noqa: PLC0415 - sources.files imports this module

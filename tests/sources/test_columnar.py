@@ -11,7 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import sources.files
-from sources.columnar import FileIdentity, ParseCache, main
+from sources.columnar import DerivedCache, FileIdentity, ParseCache, main
 from sources.contracts import contract_for
 from sources.files import load_bundle
 from sources.parser import ParseResult
@@ -176,3 +176,30 @@ def test_the_command_line_prepares_the_copies(
     assert "metric_catalog  ok                  2 rows" in capsys.readouterr().out
     load_bundle(data, READ_AT, columnar_dir=tmp_path / "columnar")
     assert parsed == ["metrics", "metric_catalog"]
+
+
+def test_derived_frames_are_derived_once_read_back_equal_and_pruned(tmp_path: Path) -> None:
+    cache = DerivedCache(tmp_path / "derived", keep=2)
+    calls: list[str] = []
+
+    def derive(version: str) -> dict[str, pl.DataFrame]:
+        calls.append(version)
+        return {
+            "rows": pl.DataFrame({"day": [date(2026, 1, 1)], "value": [1.5], "line": ["Atlas"]}),
+            "pairs": pl.DataFrame({"pair": [7]}, schema={"pair": pl.UInt32}),
+        }
+
+    first = cache.frames("prepared", "v1", lambda: derive("v1"), ("rows", "pairs"))
+    again = cache.frames("prepared", "v1", lambda: derive("v1"), ("rows", "pairs"))
+    assert calls == ["v1"]
+    for part in ("rows", "pairs"):
+        assert_frame_equal(again[part], first[part])
+    cache.frames("prepared", "v2", lambda: derive("v2"), ("rows", "pairs"))
+    cache.frames("prepared", "v3", lambda: derive("v3"), ("rows", "pairs"))
+    # only the newest two versions stay, each with all its parts
+    assert len(list((tmp_path / "derived").glob("prepared-*.json"))) == 2
+    assert len(list((tmp_path / "derived").glob("prepared-*.parquet"))) == 4
+    for broken in (tmp_path / "derived").glob("prepared-*.rows.parquet"):
+        broken.write_bytes(b"not parquet")
+    cache.frames("prepared", "v3", lambda: derive("v3"), ("rows", "pairs"))
+    assert calls == ["v1", "v2", "v3", "v3"]  # a broken copy is derived again
