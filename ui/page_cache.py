@@ -63,7 +63,8 @@ def view_cached(
     return cast(Result, _view_result(name, data_version, repr(view), tuple(arguments), compute))
 
 
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+# Two entries: a view's cut of 1M feedback rows is tens of MB, and the server holds one per recent view.
+@st.cache_resource(max_entries=2, ttl=3600, show_spinner=False)
 def _rows_in_view(
     name: str, data_version: str, lines: tuple[str, ...] | None, start: date, end: date, _frame: pl.DataFrame
 ) -> pl.DataFrame:
