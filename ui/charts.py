@@ -78,19 +78,28 @@ def line_colors(all_product_lines: Sequence[str]) -> dict[str, str]:
     return {line: PALETTE[index % len(PALETTE)] for index, line in enumerate(sorted(all_product_lines))}
 
 
+HOUSE_X_AXIS: dict[str, object] = {"showgrid": False, "linecolor": MUTED}
+HOUSE_Y_AXIS: dict[str, object] = {"gridcolor": "#eef0f2", "zeroline": False}
+
+
+def house_layout(title: str, height: int = 360) -> dict[str, object]:
+    """The house style's layout: a title that states the finding, no legend unless asked, tight margins."""
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "showlegend": False,
+        "plot_bgcolor": "white",
+        "hovermode": "x unified",
+        "font": {"size": 12},
+    }
+
+
 def base_layout(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
     """The house style: a title that states the finding, light grid, no legend unless asked, tight margins."""
-    figure.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        showlegend=False,
-        plot_bgcolor="white",
-        hovermode="x unified",
-        font={"size": 12},
-    )
-    figure.update_xaxes(showgrid=False, linecolor=MUTED)
-    figure.update_yaxes(gridcolor="#eef0f2", zeroline=False)
+    figure.update_layout(house_layout(title, height))
+    figure.update_xaxes(HOUSE_X_AXIS)
+    figure.update_yaxes(HOUSE_Y_AXIS)
     return figure
 
 
