@@ -29,7 +29,7 @@ from ui.sheets import sheet_state
 from ui.upload import render_upload
 
 SOURCES = tuple(CONTRACTS)
-CARDS_PER_ROW = 3
+CARD_WIDTH = 292  # pixels: three cards a row on a laptop screen beside the sidebar
 BADGES = {
     "ok": ":green-badge[:material/check: ok]",
     "missing": ":orange-badge[missing]",
@@ -59,8 +59,10 @@ def _source_card(contract: Contract, info: SourceInfo | None, current: Settings)
     """One source: its state, origin, size, dates and reading notes; its problems when it was rejected."""
     status = info.status if info is not None else "missing"
     optional = " :gray-badge[optional]" if contract.optional_dataset else ""
-    st.markdown(f"#### {contract.name.replace('_', ' ')}\n{BADGES.get(status, status)}{optional}")
-    st.caption(f"One row is {contract.row}.")
+    st.markdown(
+        f"#### {contract.name.replace('_', ' ')}\n{BADGES.get(status, status)}{optional}\n\n"
+        f":gray[One row is {contract.row}.]"
+    )
     if info is None or status == "missing":
         if contract.optional_dataset:
             st.markdown(
@@ -175,9 +177,10 @@ others = [contract for contract in contracts if contract not in rejected]
 for contract in rejected:
     with st.container(border=True):
         _source_card(contract, data.sources.get(contract.name), current)
-for first in range(0, len(others), CARDS_PER_ROW):
-    for column, contract in zip(st.columns(CARDS_PER_ROW), others[first : first + CARDS_PER_ROW], strict=False):
-        with column, st.container(border=True):
+# One wrapping row of cards rather than rows of columns: fewer layout blocks to resend on every rerun.
+with st.container(horizontal=True, wrap=True):
+    for contract in others:
+        with st.container(border=True, width=CARD_WIDTH):
             _source_card(contract, data.sources.get(contract.name), current)
 
 # --- contracts and templates -----------------------------------------------------------------------------------------
@@ -187,21 +190,26 @@ st.info(
     "Headers match case- and space-insensitively, and the names under *also accepted* work too.",
     icon=":material/upload_file:",
 )
-for contract in contracts:
-    optional = " (optional)" if contract.optional_dataset else ""
-    with st.expander(f"`{contract.file_name}`{optional} — one row is {contract.row}"):
-        st.markdown(f"**One row is** {contract.row}. **Key:** {key_text(contract)}.")
-        # A static table wraps long descriptions instead of clipping them: this is documentation to read.
-        st.table(contract_table(contract).rename(CONTRACT_HEADINGS), hide_index=True, border="horizontal")
-        if contract.checks:
-            st.markdown(f"**Also checked:** {comma_list(contract.checks, separator='; ')}.")
-        st.download_button(
-            "Download CSV template",
-            data=template_csv(contract),
-            file_name=contract.file_name,
-            mime="text/csv",
-            icon=":material/download:",
-            key=f"template_{contract.name}",
-            on_click="ignore",
-            help="The header and one example row; replace the example with your rows.",
-        )
+# One contract at a time: eight expanders of tables made every rerun resend their frames and references.
+chosen = st.selectbox(
+    "Show the contract of",
+    options=contracts,
+    format_func=lambda contract: f"{contract.file_name}" + (" (optional)" if contract.optional_dataset else ""),
+    key="contract_shown",
+)
+with st.container(border=True):
+    st.markdown(f"**`{chosen.file_name}`: one row is** {chosen.row}. **Key:** {key_text(chosen)}.")
+    # A static table wraps long descriptions instead of clipping them: this is documentation to read.
+    st.table(contract_table(chosen).rename(CONTRACT_HEADINGS), hide_index=True, border="horizontal")
+    if chosen.checks:
+        st.markdown(f"**Also checked:** {comma_list(chosen.checks, separator='; ')}.")
+    st.download_button(
+        "Download CSV template",
+        data=template_csv(chosen),
+        file_name=chosen.file_name,
+        mime="text/csv",
+        icon=":material/download:",
+        key="contract_template",
+        on_click="ignore",
+        help="The header and one example row; replace the example with your rows.",
+    )

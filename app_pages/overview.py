@@ -35,10 +35,10 @@ EXPLAINED_ON = {
 def show_change(sentence: str, page: str) -> None:
     """One notable change and the page that explains it."""
     target, label, icon = EXPLAINED_ON.get(page, EXPLAINED_ON["business"])
-    text_column, link_column = st.columns([3, 1], vertical_alignment="center")
-    text_column.markdown(markdown_text(sentence))
-    with link_column:
-        st.page_link(target, label=label, icon=icon)
+    # one horizontal container rather than columns: a rerun resends layout blocks, and columns are three of them
+    with st.container(horizontal=True, vertical_alignment="center", wrap=False):
+        st.markdown(markdown_text(sentence), width="stretch")
+        st.page_link(target, label=label, icon=icon, width="content")
 
 
 current, data, view = open_page("Overview", SOURCES)
