@@ -13,7 +13,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
 from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 SECRETS_TABLE = "pillars"
@@ -179,6 +179,9 @@ class _SecretsTomlSource(PydanticBaseSettingsSource):
         return {name: value for name, value in self._table().items() if name in self.settings_cls.model_fields}
 
     def _table(self) -> dict[str, Any]:
+        given: dict[str, Any] | None = getattr(self.settings_cls, "secrets_table", None)
+        if given is not None:
+            return given
         path: Path = getattr(self.settings_cls, "secrets_file", SECRETS_FILE)
         if not path.is_file():
             return {}
@@ -196,18 +199,7 @@ def load_settings(
         table = dict(secrets_table)
 
         class _SettingsFromTable(Settings):
-            secrets_file: ClassVar[Path] = Path("/nonexistent")  # the table replaces the file
-
-            @classmethod
-            def settings_customise_sources(
-                cls,
-                settings_cls: type[BaseSettings],
-                init_settings: PydanticBaseSettingsSource,
-                env_settings: PydanticBaseSettingsSource,
-                dotenv_settings: PydanticBaseSettingsSource,
-                file_secret_settings: PydanticBaseSettingsSource,
-            ) -> tuple[PydanticBaseSettingsSource, ...]:
-                return (init_settings, env_settings, InitSettingsSource(settings_cls, table))
+            secrets_table: ClassVar[dict[str, Any]] = table  # replaces the file
 
         return _SettingsFromTable(**overrides)
     if secrets_file is None:
