@@ -175,7 +175,7 @@ def render_matrix(data: DataBundle, view: View, period: Period, pulse: dict[str,
             matrix,
             colors=line_colors(view.all_product_lines),
             title=f"Who ran what in {period.label}: {pulse['pairs_adopted']} of {pulse['pairs_in_scope']} "
-            "team × practice pairs (number = done occurrences)",
+            "team × practice pairs (number = done occurrences; blank = not rolled out yet)",
         ),
     )
     st.plotly_chart(figure, width="stretch", key="adoption_matrix")
