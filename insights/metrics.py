@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 
 from insights.periods import Granularity, Period, metric_grains, period_start
-from insights.scope import rows_in_scope
+from insights.scope import rows_between, rows_in_scope
 
 # One series = the rows of one metric for one product line, segment and region; periods roll up per series first.
 _SERIES = ("metric", "product_line", "segment", "region")
@@ -26,6 +26,22 @@ def scope_metrics(
 ) -> pl.DataFrame:
     """Rows of the selected product lines (None = all) with a date in [start, end] (None = unbounded)."""
     return rows_in_scope(metrics, product_lines, start, end)
+
+
+def metrics_for_periods(
+    metrics: pl.DataFrame, product_lines: Sequence[str] | None, periods: Sequence[Period]
+) -> pl.DataFrame:
+    """The rows of the selected product lines that roll-ups of ``periods`` can use.
+
+    Prepared rows (``prepare_metrics``: each metric's grain already known from its whole history) are also cut to the
+    months the periods span, which is all a period's value reads; raw rows keep every date, since their grains are
+    detected from the rows given.
+    """
+    if not periods or not is_prepared(metrics):
+        return scope_metrics(metrics, product_lines, None, None)
+    start = min(period.start for period in periods).replace(day=1)
+    end = max(period.end for period in periods)
+    return scope_metrics(metrics, product_lines, start, end)
 
 
 def metric_values(
@@ -60,7 +76,9 @@ def period_values(
     by: Sequence[str] = ("product_line",),
 ) -> pl.DataFrame:
     """Each metric's value over one period per ``by`` group, with the number of rows behind it."""
-    rows = _rollup_rows(metrics, catalog)
+    # Every row kept below lies between the period's start (or its first day's month) and its end: cut those first
+    # (after the grains are known: they come from a metric's whole history).
+    rows = rows_between(_rollup_rows(metrics, catalog), period.start.replace(day=1), period.end)
     if period.granularity == "week":
         # A monthly metric is shown at its own grain: the month the week belongs to (that of its first day).
         month_start = period.start.replace(day=1)
@@ -180,7 +198,7 @@ def kpi_table(
     all_product_lines: Sequence[str],
 ) -> pl.DataFrame:
     """One row per catalog metric with data in either period: company value, change, target and status."""
-    scoped = scope_metrics(metrics, product_lines, None, None)
+    scoped = metrics_for_periods(metrics, product_lines, (period, comparison))
     compared = compare_periods(
         period_values(scoped, catalog, period, by=()),
         period_values(scoped, catalog, comparison, by=()),
@@ -239,7 +257,7 @@ def metric_trend(
     by: Sequence[str] = ("product_line",),
 ) -> pl.DataFrame:
     """One metric's values per period within scope, rounded to 4 decimals so chart bytes stay stable."""
-    scoped = scope_metrics(metrics.filter(pl.col("metric") == metric), product_lines, start, end)
+    scoped = scope_metrics(metrics, product_lines, start, end).filter(pl.col("metric") == metric)
     return metric_values(scoped, catalog, granularity, fiscal_year_start_month, by).select(
         *by,
         "period_start",

@@ -14,10 +14,10 @@ from insights.formatting import NumberFormat, format_change, format_delta, forma
 from insights.metrics import (
     compare_periods,
     kpi_table,
+    metrics_for_periods,
     overview_metrics,
     period_values,
     revenue_metric,
-    scope_metrics,
     target_status,
     targets_for_period,
 )
@@ -79,7 +79,13 @@ def notable_changes(
     ``history`` (``adoption_history`` of the adoption dataset) makes the lapse check faster, with the same result.
     """
     catalog = datasets["metric_catalog"]
-    metrics = scope_metrics(datasets["metrics"], context.product_lines, None, None)
+    # the periods any finding below compares: the selected one, its comparison, and the two before it (divergences)
+    compared = (
+        context.period,
+        context.comparison,
+        shift_period(context.period, -2, context.fiscal_year_start_month),
+    )
+    metrics = metrics_for_periods(datasets["metrics"], context.product_lines, compared)
     parts = [
         _divergences(metrics, catalog, datasets["feedback"], context, thresholds),
         _target_misses(metrics, catalog, datasets["targets"], context, thresholds),

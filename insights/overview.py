@@ -16,6 +16,7 @@ from insights.metrics import (
     compare_periods,
     kpi_table,
     metric_values,
+    metrics_for_periods,
     overview_metrics,
     period_values,
     revenue_metric,
@@ -413,8 +414,9 @@ def _metric_sparklines(
         return pl.DataFrame(schema=schema)
     # Weeks take the value of the month of their first day, so the range opens at that month's start.
     first_day = periods[0].start.replace(day=1)
-    scoped = scope_metrics(metrics.filter(pl.col("metric").is_in(list(metric_ids))), view.lines_filter, first_day, None)
-    scoped = scoped.filter(pl.col("date") <= periods[-1].end)
+    scoped = scope_metrics(metrics, view.lines_filter, first_day, periods[-1].end).filter(
+        pl.col("metric").is_in(list(metric_ids))
+    )
     values = metric_values(scoped, catalog, view.granularity, view.fiscal_year_start_month, by=())
     lookup = {
         (metric, start, grain): value
@@ -569,7 +571,9 @@ def _metric_columns(
     comparison: Period,
 ) -> pl.DataFrame:
     """Per product line: ``<metric>`` (value in the period) and ``<metric>_change`` for each overview metric."""
-    scoped = scope_metrics(metrics.filter(pl.col("metric").is_in(list(metric_ids))), view.lines_filter, None, None)
+    scoped = metrics_for_periods(metrics, view.lines_filter, (period, comparison)).filter(
+        pl.col("metric").is_in(list(metric_ids))
+    )
     compared = compare_periods(
         period_values(scoped, catalog, period, by=("product_line",)),
         period_values(scoped, catalog, comparison, by=("product_line",)),
@@ -598,8 +602,8 @@ def _revenue_by_period(datasets: Mapping[str, pl.DataFrame], view: View) -> pl.D
     if info is None:
         return pl.DataFrame(schema=schema)
     metric = info[0]
-    scoped = scope_metrics(
-        _dataset(datasets, "metrics").filter(pl.col("metric") == metric), view.lines_filter, view.start, view.end
+    scoped = scope_metrics(_dataset(datasets, "metrics"), view.lines_filter, view.start, view.end).filter(
+        pl.col("metric") == metric
     )
     return (
         metric_values(scoped, catalog, view.granularity, view.fiscal_year_start_month, by=("product_line",))

@@ -74,14 +74,31 @@ def rows_in_scope(
     frame: pl.DataFrame, product_lines: Sequence[str] | None, start: date | None, end: date | None
 ) -> pl.DataFrame:
     """Rows of the selected product lines (None = all) whose ``date`` lies in [start, end] (None = open-ended)."""
+    dated = rows_between(frame, start, end)
+    if product_lines is None:
+        return dated
+    return dated.filter(pl.col("product_line").is_in(list(product_lines)))
+
+
+def rows_between(frame: pl.DataFrame, start: date | None, end: date | None) -> pl.DataFrame:
+    """Rows whose ``date`` lies in [start, end] (None = open-ended), in their order.
+
+    Rows known to be sorted by a date without nulls (the prepared metrics) are cut by binary search — a slice of the
+    same rows, without reading ten million dates for every period a page shows.
+    """
+    if start is None and end is None:
+        return frame
+    dates = frame.get_column("date")
+    if dates.flags["SORTED_ASC"] and dates.null_count() == 0:
+        first = dates.search_sorted(start, side="left") if start is not None else 0
+        last = dates.search_sorted(end, side="right") if end is not None else frame.height
+        return frame.slice(int(first), max(int(last) - int(first), 0))
     conditions: list[pl.Expr] = []
-    if product_lines is not None:
-        conditions.append(pl.col("product_line").is_in(list(product_lines)))
     if start is not None:
         conditions.append(pl.col("date") >= start)
     if end is not None:
         conditions.append(pl.col("date") <= end)
-    return frame.filter(*conditions) if conditions else frame
+    return frame.filter(*conditions)
 
 
 def _day(day: date, locale: str) -> str:

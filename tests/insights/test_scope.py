@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from insights.scope import data_end, product_lines, resolve_view, view_for
+from insights.scope import data_end, product_lines, resolve_view, rows_between, rows_in_scope, view_for
 from sources.contracts import CONTRACTS
 
 
@@ -92,3 +92,28 @@ def test_view_for_without_data_anchors_on_today() -> None:
     assert (view.start, view.end) == (date(2024, 4, 1), date(2025, 3, 15))
     assert view.period is not None
     assert view.period.label == "Feb 2025"
+
+
+def test_rows_between_cuts_sorted_dates_by_search_and_others_by_filter() -> None:
+    days = [date(2026, 1, 1), date(2026, 1, 15), date(2026, 1, 31), date(2026, 2, 1), date(2026, 3, 1)]
+    rows = pl.DataFrame({"date": days, "product_line": ["A", "B", "A", "A", "B"], "value": [1, 2, 3, 4, 5]})
+    sorted_rows = rows.with_columns(pl.col("date").set_sorted())
+    assert sorted_rows.get_column("date").flags["SORTED_ASC"]
+    shuffled = rows.reverse()
+    for frame in (sorted_rows, shuffled):
+        # [15 Jan, 1 Feb], both ends included
+        assert sorted(rows_between(frame, date(2026, 1, 15), date(2026, 2, 1)).get_column("value").to_list()) == [
+            2,
+            3,
+            4,
+        ]
+        assert sorted(rows_between(frame, None, date(2026, 1, 14)).get_column("value").to_list()) == [1]
+        assert sorted(rows_between(frame, date(2026, 2, 2), None).get_column("value").to_list()) == [5]
+        assert rows_between(frame, date(2026, 4, 1), date(2026, 5, 1)).height == 0
+        assert rows_between(frame, None, None).height == 5
+        assert sorted(rows_in_scope(frame, ["A"], date(2026, 1, 2), None).get_column("value").to_list()) == [3, 4]
+    # a sorted column with nulls takes the filter, which drops them
+    with_null = pl.DataFrame({"date": [None, date(2026, 1, 1)], "value": [0, 1]}).with_columns(
+        pl.col("date").set_sorted()
+    )
+    assert rows_between(with_null, date(2025, 1, 1), None).get_column("value").to_list() == [1]
