@@ -37,7 +37,7 @@ from ui.components import (
     number_format,
     open_page,
 )
-from ui.page_cache import prepared_metrics
+from ui.page_cache import prepared_metric_rows
 
 SOURCES = ("metrics", "metric_catalog", "targets")
 # URL keys of the picker; they must not clash with the global filters' (lines, range, granularity, vs).
@@ -95,12 +95,13 @@ with picker_metric:
         key=METRIC_KEY,
         bind="query-params",
     )
+chosen_metric = metric or group.metrics[0]
 figures = business_numbers(
     data.key,
     repr(view),
-    metric or group.metrics[0],
+    chosen_metric,
     tuple(BREAKDOWNS),
-    prepared_metrics(data),
+    prepared_metric_rows(data, chosen_metric),
     catalog,
     targets,
     view,
