@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from sources.access import scoped_bundle
+from sources.columnar import DerivedCache
 from sources.contracts import CONTRACTS
 from sources.current import current_bundle, stored_versions
 from sources.files import DataBundle, load_bundle
@@ -61,6 +62,11 @@ def _store(url: str, columnar_dir: str | None) -> Store:
 def store(current: Settings) -> Store:
     """The store of uploads (SQLite file or PostgreSQL), opened once per process and migrated on opening."""
     return _store(current.store_url, str(current.columnar_dir) if current.columnar_dir else None)
+
+
+def derived_cache() -> DerivedCache:
+    """Where frames derived from a data version are kept on disk: beside the store's Parquet copies."""
+    return DerivedCache(store(settings()).columnar_dir / "derived")
 
 
 # One entry: at 10M rows a bundle is hundreds of MB, so a new version replaces the old one instead of sitting beside it.

@@ -20,7 +20,7 @@ from insights.scope import (
     product_lines,
     view_for,
 )
-from ui.data import bundle, settings
+from ui.data import bundle, derived_cache, settings
 
 _VIEW_KEY = "_pillars_view"
 _RANGE_DEFAULT = "_pillars_range_default"
@@ -30,8 +30,17 @@ LINES, RANGE, GRANULARITY, COMPARE = "lines", "range", "granularity", "vs"
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def _data_facts(data_version: str, _datasets: Mapping[str, pl.DataFrame]) -> tuple[tuple[str, ...], date | None]:
-    # Both take a pass over every row (the metrics' grains among them): once per data version, not on every rerun.
-    return product_lines(_datasets), data_end(_datasets)
+    # Both take a pass over every row (the metrics' grains among them, 0.5 s at 10M rows): once per data version, and
+    # kept on disk beside the prepared frames, so a new process does not take that pass again.
+    def derive() -> dict[str, pl.DataFrame]:
+        return {
+            "lines": pl.DataFrame({"product_line": list(product_lines(_datasets))}, schema={"product_line": pl.String}),
+            "end": pl.DataFrame({"data_end": [data_end(_datasets)]}, schema={"data_end": pl.Date}),
+        }
+
+    facts = derived_cache().frames("data-facts", data_version, derive, ("lines", "end"))
+    end: date | None = facts["end"].item(0, "data_end")
+    return tuple(facts["lines"].get_column("product_line").to_list()), end
 
 
 def data_facts(

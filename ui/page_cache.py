@@ -12,17 +12,11 @@ import streamlit as st
 from insights.metrics import prepare_metrics
 from insights.process import AdoptionHistory, adoption_history
 from insights.scope import View, rows_in_scope
-from sources.columnar import DerivedCache
 from sources.contracts import CONTRACTS
 from sources.files import DataBundle
-from ui.data import settings, store
+from ui.data import derived_cache
 
 Result = TypeVar("Result")
-
-
-def _derived() -> DerivedCache:
-    """Where frames derived from a data version are kept on disk: beside the store's Parquet copies."""
-    return DerivedCache(store(settings()).columnar_dir / "derived")
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
@@ -30,7 +24,7 @@ def _prepared_metrics(data_version: str, _metrics: pl.DataFrame, _catalog: pl.Da
     # data_version keys the cache: the frames are the same whenever it is (a scoped user's bundle has its own key).
     # A new process reads them from disk (about 1 s to derive at 1M rows, 0.05 s to read).
     # Sorted by date, so that a period or a range is a binary-searched slice (insights.scope.rows_between).
-    prepared = _derived().frames(
+    prepared = derived_cache().frames(
         "metrics-prepared-by-date",
         data_version,
         lambda: {"metrics": prepare_metrics(_metrics, _catalog).sort("date", maintain_order=True)},
@@ -106,7 +100,7 @@ def _prepared_adoption(data_version: str, _adoption: pl.DataFrame) -> AdoptionHi
         history = adoption_history(_adoption)
         return {part: getattr(history, part) for part in parts}
 
-    return AdoptionHistory(**_derived().frames("adoption-history", data_version, derive, parts))
+    return AdoptionHistory(**derived_cache().frames("adoption-history", data_version, derive, parts))
 
 
 def prepared_adoption(data: DataBundle) -> AdoptionHistory:
