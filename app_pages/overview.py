@@ -14,6 +14,7 @@ from ui.components import (
     download_csv,
     empty_state,
     kpi_card,
+    markdown_bullets,
     markdown_text,
     number_format,
     open_page,
@@ -153,6 +154,12 @@ if ranked.height == 0:
 for change in ranked.head(HEADLINES).iter_rows(named=True):
     show_change(change["sentence"], change["page"])
 if ranked.height > HEADLINES:
-    with st.expander(f"{ranked.height - HEADLINES} more changes"):
-        for change in ranked.slice(HEADLINES).iter_rows(named=True):
-            show_change(change["sentence"], change["page"])
+    # The rest as one list and one link per page that explains them: dozens of rows of their own (with 20 product
+    # lines) made every rerun resend their layout.
+    more = ranked.slice(HEADLINES)
+    with st.expander(f"{more.height} more changes"):
+        st.markdown(markdown_bullets(markdown_text(sentence) for sentence in more.get_column("sentence").to_list()))
+        with st.container(horizontal=True):
+            for page in dict.fromkeys(more.get_column("page").to_list()):
+                target, label, icon = EXPLAINED_ON.get(page, EXPLAINED_ON["business"])
+                st.page_link(target, label=label, icon=icon, width="content")

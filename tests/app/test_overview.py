@@ -126,8 +126,17 @@ def card(at: AppTest, label: str) -> dict[str, str]:
 
 
 def sentences(at: AppTest) -> list[str]:
-    """Every markdown text on the page (the notable changes are among them), unescaped."""
-    return [element.value.replace("\\$", "$") for element in at.markdown]
+    """Every markdown text on the page (the notable changes are among them), unescaped; a bullet list (the changes
+    behind "more changes") gives one text per bullet."""
+    texts = []
+    for element in at.markdown:
+        text = element.value.replace("\\$", "$")
+        lines = text.split("\n")
+        if all(line.startswith("- ") for line in lines):
+            texts += [line.removeprefix("- ") for line in lines]
+        else:
+            texts.append(text)
+    return texts
 
 
 def scorecard(at: AppTest) -> list[dict[str, object]]:
@@ -349,9 +358,12 @@ def test_each_notable_change_links_to_the_page_that_explains_it(default_page: Ap
     assert set(links) <= {"See Business Data & Insights", "See Customer & Market Insights", "See Process & Practices"}
     assert "See Customer & Market Insights" in links
     assert "See Process & Practices" in links
-    # Seven headlines, the rest behind an expander that says how many.
+    # Seven headlines with a link each; the rest as a list behind an expander that says how many, with a link to
+    # each page that explains them.
     assert len(links) > 7
-    assert [expander.label for expander in default_page.expander] == [f"{len(links) - 7} more changes"]
+    more = [line for line in default_page.expander[0].markdown[0].value.split("\n") if line.startswith("- ")]
+    assert more
+    assert [expander.label for expander in default_page.expander] == [f"{len(more)} more changes"]
 
 
 @pytest.mark.parametrize(
