@@ -9,7 +9,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,16 +51,18 @@ def _wait_healthy(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"the Streamlit server did not become healthy at {url}")
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[str]:
-    """The app served by `streamlit run` on the sample data; yields its base URL."""
+def require_chromium() -> None:
+    """Skip (or, where CI requires browsers, fail) when Debian's Chromium is not installed."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("PILLARS_REQUIRE_BROWSER"):
             pytest.fail(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
         pytest.skip(f"Chromium not found at {CHROMIUM}; browser tests need Debian's chromium package")
-    port = _free_port()
-    store = Path(tempfile.mkdtemp(prefix="pillars-store-")) / "pillars.db"
-    env = {**os.environ, "PILLARS_DATA_DIR": str(ROOT / "sample_data"), "PILLARS_STORE_URL": f"sqlite:///{store}"}
+
+
+@contextmanager
+def streamlit_server(port: int, env: Mapping[str, str], *options: str) -> Iterator[None]:
+    """`streamlit run app.py` on 127.0.0.1:``port`` with ``env`` and extra ``options``, until the block ends; the
+    server's output is printed when it logged a traceback (pytest shows it on failure)."""
     command = [
         sys.executable,
         "-m",
@@ -71,28 +74,51 @@ def server() -> Iterator[str]:
         "--server.address=127.0.0.1",
         "--server.fileWatcherType=none",
         "--browser.gatherUsageStats=false",
+        *options,
     ]
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_healthy(f"http://127.0.0.1:{port}/_stcore/health")
-            yield f"http://127.0.0.1:{port}"
+            yield
         finally:
             process.terminate()
             process.wait(timeout=15)
             log.seek(0)
             output = log.read().decode(errors="replace")
             if "Traceback" in output:
-                print(output)  # shown by pytest on failure: the server's own errors
+                print(output)
 
 
-@pytest.fixture(scope="session")
-def browser(server: str) -> Iterator[Browser]:
+@contextmanager
+def chromium() -> Iterator[Browser]:
     """A headless Chromium; Playwright gives it a fresh, temporary profile."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """The app served by `streamlit run` on the sample data, with a store of its own; yields its base URL."""
+    require_chromium()
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="pillars-store-") as store:
+        env = {
+            **os.environ,
+            "PILLARS_DATA_DIR": str(ROOT / "sample_data"),
+            "PILLARS_STORE_URL": f"sqlite:///{Path(store) / 'pillars.db'}",
+        }
+        with streamlit_server(port, env):
+            yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def browser(server: str) -> Iterator[Browser]:
+    """A headless Chromium for the shared server's tests."""
+    with chromium() as launched:
+        yield launched
 
 
 def load(page: Page, url: str) -> None:

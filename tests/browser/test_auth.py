@@ -12,24 +12,22 @@ import functools
 import os
 import re
 import secrets
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     ROOT,
     SCREENSHOTS,
     _free_port,
-    _wait_healthy,
+    chromium,
     load,
+    require_chromium,
+    streamlit_server,
     wait_idle,
 )
 from tests.oidc_provider import OidcProvider, running_provider
@@ -118,10 +116,7 @@ def secrets_toml(redirect_uri: str, provider: OidcProvider) -> str:
 @pytest.fixture(scope="module")
 def sign_in_app() -> Iterator[SignInApp]:
     """A fresh `streamlit run app.py` with [auth] in its own secrets file, and the provider, for this module alone."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("PILLARS_REQUIRE_BROWSER"):
-            pytest.fail(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
-        pytest.skip(f"Chromium not found at {CHROMIUM}; browser tests need Debian's chromium package")
+    require_chromium()
     port = _free_port()
     # The browser opens `localhost`, the host of the redirect URI: the auth cookie is set for it and Streamlit
     # checks the origin it records against the page's.
@@ -143,40 +138,15 @@ def sign_in_app() -> Iterator[SignInApp]:
                 "PILLARS_ADMINS": f'["{ADMIN}"]',
             }
         )
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless=true",
-            f"--server.port={port}",
-            "--server.address=127.0.0.1",
-            "--server.fileWatcherType=none",
-            "--browser.gatherUsageStats=false",
-            f"--secrets.files={secrets_file}",
-        ]
-        with tempfile.TemporaryFile() as log:
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-            try:
-                _wait_healthy(f"http://127.0.0.1:{port}/_stcore/health")
-                yield SignInApp(url=url, provider=provider)
-            finally:
-                process.terminate()
-                process.wait(timeout=15)
-                log.seek(0)
-                output = log.read().decode(errors="replace")
-                if "Traceback" in output:
-                    print(output)  # shown by pytest on failure: the server's own errors
+        with streamlit_server(port, env, f"--secrets.files={secrets_file}"):
+            yield SignInApp(url=url, provider=provider)
 
 
 @pytest.fixture(scope="module")
 def auth_browser(sign_in_app: SignInApp) -> Iterator[Browser]:
     """A headless Chromium for this module (the shared `browser` fixture would start the shared server too)."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
