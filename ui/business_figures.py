@@ -131,15 +131,19 @@ def trend_by_line_figure(
     """The metric per product line over the range (from period_table), labelled at the line ends; with ``target``
     (from total_vs_target) a dashed step line in the colour of the single line shown."""
     figure = go.Figure()
+    labels: list[dict[str, object]] = []
     for (line,), rows in table.sort("product_line", "period_start").group_by("product_line", maintain_order=True):
         name = str(line)
         color = colors.get(name, NEUTRAL)
         xs = rows.get_column("period_start").to_list()
         ys = rows.get_column("value").to_list()
         _series(figure, name=name, xs=xs, ys=ys, complete=rows["complete"].to_list(), color=color, unit=unit)
-        figure.add_annotation(
-            x=xs[-1], y=ys[-1], text=name, showarrow=False, xanchor="left", xshift=6, font={"color": color}
+        labels.append(
+            {"x": xs[-1], "y": ys[-1], "text": name, "showarrow": False, "xanchor": "left", "xshift": 6}
+            | {"font": {"color": color}}
         )
+    # the line-end labels at once: add_annotation per line validated the whole layout each time
+    figure.update_layout(annotations=labels)
     if target is not None and target.get_column("target").drop_nulls().len() > 0:
         lines = table.get_column("product_line").unique().to_list()
         _add_target(figure, target, colors.get(lines[0], NEUTRAL) if len(lines) == 1 else NEUTRAL, unit, label=True)

@@ -21,10 +21,10 @@ from ui.charts import (
     base_layout,
     line_swatch,
     panel_period_ticks,
+    partial_period_shapes,
     period_ticks,
     ranked_bars_figure,
     rounded,
-    shade_partial_periods,
 )
 
 
@@ -86,18 +86,23 @@ def _label_line_ends(
     span = (max(all_values) - min(all_values)) if all_values else 0.0
     gap = max(span * 0.08, 1.0)
     placed: list[float] = []
+    labels: list[dict[str, object]] = []
     for name, color, last_start, last_value in sorted(line_ends, key=lambda end: end[3]):
         label_y = last_value if not placed else max(last_value, placed[-1] + gap)
         placed.append(label_y)
-        figure.add_annotation(
-            x=last_start,
-            y=label_y,
-            text=name,
-            showarrow=False,
-            xanchor="left",
-            xshift=8,
-            font={"color": color},
+        labels.append(
+            {
+                "x": last_start,
+                "y": label_y,
+                "text": name,
+                "showarrow": False,
+                "xanchor": "left",
+                "xshift": 8,
+                "font": {"color": color},
+            }
         )
+    # set at once: add_annotation per line validated the whole layout each time (4 ms a label)
+    figure.update_layout(annotations=[*figure.layout.annotations, *labels])
 
 
 def nps_mix_figure(nps_overall: pl.DataFrame, *, granularity: Granularity, fiscal_year_start_month: int) -> go.Figure:
@@ -181,6 +186,7 @@ def theme_trend_figure(
     figure = make_subplots(rows=1, cols=max(len(themes), 1), shared_yaxes=True, subplot_titles=list(themes))
     starts = sorted(set(trend.get_column("period_start").to_list()))
     by_theme = trend.sort("period_start").partition_by("theme", as_dict=True)
+    bands: list[dict[str, object]] = []
     for index, theme in enumerate(themes, start=1):
         rows = by_theme.get((theme,), trend.clear())
         theme_starts = rows.get_column("period_start").to_list()
@@ -199,7 +205,9 @@ def theme_trend_figure(
             row=1,
             col=index,
         )
-        shade_partial_periods(figure, partial, row=1, col=index)
+        bands += partial_period_shapes(figure, partial, row=1, col=index)
+    if bands:
+        figure.update_layout(shapes=bands)
     base_layout(figure, f"How often are the top {len(themes)} themes raised? Mentions per {granularity}")
     figure.update_layout(hovermode="closest")
     figure.update_annotations(font={"size": 12})
