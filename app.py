@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from pydantic import ValidationError
 
+from insights.formatting import markdown_bullets
 from sources.settings import settings_problems
 from ui.access import gate, identity
 from ui.data import bundle, settings, store
@@ -18,7 +19,7 @@ except ValidationError as error:
     # one line per setting, never the values given: a store URL may carry a password, and this shows before sign-in
     st.error(
         "Pillars' settings are invalid; fix the environment or the secrets ([pillars]):\n\n"
-        + "\n".join(f"- {problem}" for problem in settings_problems(error))
+        + markdown_bullets(settings_problems(error))
     )
     st.stop()
 

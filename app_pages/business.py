@@ -15,7 +15,7 @@ from insights.business import (
     partial_period_labels,
     whole_period_values,
 )
-from insights.formatting import format_delta, format_value
+from insights.formatting import comma_list, format_delta, format_value
 from insights.metrics import revenue_metric
 from insights.scope import View
 from ui.business_cache import business_numbers
@@ -27,16 +27,7 @@ from ui.business_figures import (
     trend_by_line_figure,
 )
 from ui.charts import cached_figure, chart, line_colors
-from ui.components import (
-    comma_list,
-    download_csv,
-    empty_state,
-    improved,
-    kpi_card,
-    kpi_placeholder,
-    number_format,
-    open_page,
-)
+from ui.components import download_csv, empty_state, improved, kpi_card, kpi_placeholder, number_format, open_page
 from ui.page_cache import prepared_metric_rows
 
 SOURCES = ("metrics", "metric_catalog", "targets")

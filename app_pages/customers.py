@@ -18,14 +18,13 @@ from insights.customers import (
     theme_trend,
     verbatims,
 )
-from insights.formatting import NumberFormat, format_count, format_value
+from insights.formatting import NumberFormat, comma_list, format_count, format_value
 from insights.periods import complete_periods, partial_periods
 from insights.scope import View
 from sources.settings import Settings
 from ui.charts import chart, line_colors
 from ui.components import (
     Kpi,
-    comma_list,
     day_text,
     download_csv_on_click,
     empty_state,

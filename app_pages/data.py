@@ -7,22 +7,13 @@ from datetime import date, datetime
 import streamlit as st
 from babel.dates import format_datetime
 
-from insights.formatting import EMPTY
+from insights.formatting import EMPTY, comma_list, markdown_bullets, markdown_lines
 from sources.contracts import CONTRACTS, Contract
 from sources.files import SourceInfo
 from sources.settings import Settings
 from sources.templates import contract_table, key_text, template_csv
 from ui.access import page_access
-from ui.components import (
-    comma_list,
-    day_text,
-    download_csv,
-    markdown_bullets,
-    markdown_lines,
-    open_page,
-    sheet_chip,
-    sheet_notice,
-)
+from ui.components import day_text, download_csv, open_page, sheet_chip, sheet_notice
 from ui.data import every_line_bundle, settings, store
 from ui.history import render_history
 from ui.sheets import sheet_state

@@ -6,19 +6,11 @@ import math
 
 import streamlit as st
 
+from insights.formatting import comma_list, markdown_bullets, markdown_text
 from insights.metrics import overview_metrics
 from insights.overview import card_text, revenue_metric_info
 from ui.charts import cached_figure, line_colors
-from ui.components import (
-    comma_list,
-    download_csv,
-    empty_state,
-    kpi_card,
-    markdown_bullets,
-    markdown_text,
-    number_format,
-    open_page,
-)
+from ui.components import download_csv, empty_state, kpi_card, number_format, open_page
 from ui.overview_cache import overview_numbers, ranked_notable_changes
 from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
 from ui.page_cache import page_datasets, prepared_adoption

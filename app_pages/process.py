@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from insights.formatting import NumberFormat, format_count, format_value
+from insights.formatting import NumberFormat, comma_list, format_count, format_value
 from insights.periods import Period, complete_periods, partial_periods
 from insights.process import adoption_matrix, cadence_adherence, lapsed_teams, process_by_product_line, teams_in_scope
 from insights.process_views import practice_markers, practices_slower_than, process_pulse
@@ -16,7 +16,6 @@ from sources.settings import Settings
 from ui.charts import line_colors
 from ui.components import (
     Kpi,
-    comma_list,
     day_text,
     download_csv,
     empty_state,

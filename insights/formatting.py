@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from babel.numbers import (
@@ -83,3 +84,23 @@ def format_share(share: float | None, number_format: NumberFormat) -> str:
     if share is None or (isinstance(share, float) and math.isnan(share)):
         return EMPTY
     return format_percent(share, locale=number_format.locale, format="#,##0%")
+
+
+def markdown_text(text: str) -> str:
+    """Plain text for a Markdown field: two dollar signs would otherwise start a formula."""
+    return text.replace("$", "\\$")
+
+
+def comma_list(items: Iterable[str], separator: str = ", ") -> str:
+    """Items for a sentence: "Atlas, Beacon, Cirrus" (or with another separator: "Atlas + Beacon")."""
+    return separator.join(items)
+
+
+def markdown_lines(lines: Iterable[str]) -> str:
+    """Lines for one Markdown block, each on a line of its own."""
+    return comma_list(lines, separator="  \n")
+
+
+def markdown_bullets(items: Iterable[str]) -> str:
+    """Items as a Markdown bullet list."""
+    return comma_list((f"- {item}" for item in items), separator="\n")

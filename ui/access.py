@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from insights.formatting import markdown_bullets
 from sources.access import Access, hosted_problems, local_access, resolve_access
 from sources.settings import Settings
 from sources.store import Outcome, Store, StoreError
@@ -17,17 +18,22 @@ _SIGNED_IN_KEY = "_pillars_signed_in"
 _REFUSED_KEY = "_pillars_refused"
 
 
-def auth_section() -> dict[str, Any] | None:
-    """The [auth] table of Streamlit's secrets (sign-in configured), or None (local mode)."""
+def secrets_table(name: str) -> dict[str, Any] | None:
+    """A table of Streamlit's own secrets (wherever Streamlit finds them): None without any secrets, {} without it."""
     try:
-        if not st.secrets.load_if_toml_exists() and "auth" not in st.secrets:
+        if not st.secrets.load_if_toml_exists() and name not in st.secrets:
             return None
-        section = st.secrets.get("auth")
+        table = st.secrets.get(name)
     except (FileNotFoundError, StreamlitSecretNotFoundError):
         return None
-    if section is None:
-        return None
-    return section.to_dict() if hasattr(section, "to_dict") else dict(section)
+    if table is None:
+        return {}
+    return table.to_dict() if hasattr(table, "to_dict") else dict(table)
+
+
+def auth_section() -> dict[str, Any] | None:
+    """The [auth] table of Streamlit's secrets (sign-in configured), or None (local mode)."""
+    return secrets_table("auth") or None
 
 
 def providers(auth: dict[str, Any]) -> list[str | None]:
@@ -73,8 +79,7 @@ def gate(current: Settings, store: Callable[[], Store]) -> Access:
     if problems:
         st.title("Pillars")
         st.error(
-            "Pillars is set up as hosted (hosted = true) and refuses to start:\n\n"
-            + "\n".join(f"- {problem}" for problem in problems),
+            "Pillars is set up as hosted (hosted = true) and refuses to start:\n\n" + markdown_bullets(problems),
             icon=":material/gpp_bad:",
         )
         st.stop()

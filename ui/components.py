@@ -12,7 +12,7 @@ import polars as pl
 import streamlit as st
 from babel.dates import format_date, format_datetime
 
-from insights.formatting import EMPTY, NumberFormat, format_delta
+from insights.formatting import EMPTY, NumberFormat, comma_list, format_delta, markdown_text
 from insights.periods import Period
 from insights.scope import View
 from sources.diff import Diff
@@ -232,26 +232,6 @@ def sparkline(values: Iterable[float | None]) -> list[float]:
 
 
 # --- text ------------------------------------------------------------------------------------------------------------
-
-
-def markdown_text(text: str) -> str:
-    """Plain text for a Markdown field: two dollar signs would otherwise start a formula."""
-    return text.replace("$", "\\$")
-
-
-def comma_list(items: Iterable[str], separator: str = ", ") -> str:
-    """Items for a sentence: "Atlas, Beacon, Cirrus" (or with another separator: "Atlas + Beacon")."""
-    return separator.join(items)
-
-
-def markdown_lines(lines: Iterable[str]) -> str:
-    """Lines for one Markdown block, each on a line of its own."""
-    return comma_list(lines, separator="  \n")
-
-
-def markdown_bullets(items: Iterable[str]) -> str:
-    """Items as a Markdown bullet list."""
-    return comma_list((f"- {item}" for item in items), separator="\n")
 
 
 def day_text(day: date, locale: str = "en_US") -> str:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
-from streamlit.errors import StreamlitSecretNotFoundError
 
 from sources.access import scoped_bundle
 from sources.columnar import DerivedCache
@@ -17,7 +15,7 @@ from sources.current import current_bundle, stored_versions
 from sources.files import DataBundle, load_bundle
 from sources.settings import SECRETS_TABLE, Settings, load_settings
 from sources.store import Store, open_store
-from ui.access import current_access
+from ui.access import current_access, secrets_table
 from ui.sheets import sheet_source, sheet_state
 
 
@@ -28,19 +26,7 @@ def settings() -> Settings:
     The [pillars] table is read from Streamlit's own secrets, so wherever Streamlit finds them (secrets.toml, the
     `secrets.files` option, Community Cloud's secrets box) Pillars does too.
     """
-    return load_settings(secrets_table=_secrets_table())
-
-
-def _secrets_table() -> dict[str, Any] | None:
-    try:
-        if not st.secrets.load_if_toml_exists() and SECRETS_TABLE not in st.secrets:
-            return None
-        table = st.secrets.get(SECRETS_TABLE)
-    except (FileNotFoundError, StreamlitSecretNotFoundError):
-        return None
-    if table is None:
-        return {}
-    return table.to_dict() if hasattr(table, "to_dict") else dict(table)
+    return load_settings(secrets_table=secrets_table(SECRETS_TABLE))
 
 
 def data_version(data_dir: Path) -> str:

@@ -7,6 +7,7 @@ from typing import cast
 import polars as pl
 import streamlit as st
 
+from insights.formatting import comma_list, markdown_text
 from sources.access import SCOPE_COLUMN, Access
 from sources.contracts import CONTRACTS
 from sources.files import DataBundle
@@ -17,7 +18,7 @@ from sources.store import DuplicateKeyError, Mode, StaleVersionError, Store, des
 from sources.summary import summarise_upload
 from sources.upload_flow import CheckedUpload, check_upload, commit_upload, workbook_sheets
 from ui.access import record
-from ui.components import comma_list, day_text, diff_tabs, download_csv, markdown_text
+from ui.components import day_text, diff_tabs, download_csv
 
 MODES: dict[Mode, str] = {
     "append": "Add the rows",

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from insights.formatting import NumberFormat, format_change, format_count, format_delta, format_share, format_value
+from insights.formatting import (
+    NumberFormat,
+    comma_list,
+    format_change,
+    format_count,
+    format_delta,
+    format_share,
+    format_value,
+    markdown_bullets,
+    markdown_lines,
+    markdown_text,
+)
 
 US = NumberFormat("USD", "en_US")
 DE = NumberFormat("EUR", "de_DE")
@@ -56,3 +67,13 @@ def test_change_count_and_share() -> None:
     assert format_change(None, US) == "–"
     assert format_count(12345, DE) == "12.345"
     assert format_share(0.724, US) == "72%"
+
+
+def test_markdown_helpers() -> None:
+    assert markdown_text("from $5 to $7") == "from \\$5 to \\$7"
+    assert comma_list(["Atlas", "Beacon", "Cirrus"]) == "Atlas, Beacon, Cirrus"
+    assert comma_list(["Atlas", "Beacon"], separator=" + ") == "Atlas + Beacon"
+    assert comma_list([]) == ""
+    assert markdown_lines(["**Rows** 5", "**Version** 0"]) == "**Rows** 5  \n**Version** 0"
+    assert markdown_bullets(["one", "two"]) == "- one\n- two"
+    assert markdown_bullets([]) == ""
