@@ -13,7 +13,7 @@ from insights.process_views import practice_markers, practices_slower_than, proc
 from insights.scope import View
 from sources.files import DataBundle
 from sources.settings import Settings
-from ui.charts import line_colors
+from ui.charts import cached_figure, line_colors
 from ui.components import (
     Kpi,
     day_text,
@@ -25,7 +25,7 @@ from ui.components import (
     partial_periods_note,
     sparkline,
 )
-from ui.page_cache import prepared_adoption, view_cached, view_resource
+from ui.page_cache import prepared_adoption, view_cached
 from ui.process_figures import (
     adherence_figure,
     adoption_matrix_figure,
@@ -166,7 +166,7 @@ def render_matrix(data: DataBundle, view: View, period: Period, pulse: dict[str,
         )
         return
     # Built once per view: a heatmap of every team × practice is slow to build, not to send.
-    figure = view_resource(
+    figure = cached_figure(
         "adoption_matrix_figure",
         data.key,
         view,
@@ -198,7 +198,7 @@ def render_trend(data: DataBundle, view: View, current: Settings) -> None:
     partial = partial_periods(
         view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
     )
-    figure = view_resource(
+    figure = cached_figure(
         "adoption_trend_figure",
         data.key,
         view,
@@ -242,7 +242,7 @@ def render_cadences(data: DataBundle, view: View, period: Period, current: Setti
         ),
     )
     formats = number_format(current)
-    figure = view_resource(
+    figure = cached_figure(
         "adherence_figure",
         data.key,
         view,

@@ -134,26 +134,20 @@ def panel_period_ticks(
         figure.update_xaxes(nticks=4, tickformat="%b %Y", tickangle=0)
 
 
-def shade_partial_periods(
-    figure: go.Figure,
-    partial: Sequence[Period],
-    row: int | None = None,
-    col: int | None = None,
-) -> None:
-    """A light band around the points of periods the range or the data cuts short: their counts are not comparable."""
-    shapes = partial_period_shapes(figure, partial, row, col)
-    if shapes:
-        # one layout update for every band: add_vrect walked and validated the whole figure for each (0.1 s a chart)
-        figure.update_layout(shapes=[*figure.layout.shapes, *shapes])
+def axis_reference(axis_name: str) -> str:
+    """How a trace or a shape names an axis: layout's 'xaxis3' is 'x3', 'yaxis' is 'y'."""
+    return axis_name.replace("axis", "")
 
 
 def partial_period_shapes(
     figure: go.Figure, partial: Sequence[Period], row: int | None = None, col: int | None = None
 ) -> list[dict[str, object]]:
-    """The bands of ``shade_partial_periods`` as layout shapes (what add_vrect makes), for the panel at row, col."""
+    """A light band around the points of periods the range or the data cuts short (their counts are not comparable),
+    as the layout shapes add_vrect makes, for the panel at row, col — set with the figure's other shapes in one
+    update: add_vrect walked and validated the whole figure for each band (0.1 s a chart)."""
     if row is not None and col is not None:
-        x_axis = figure.get_subplot(row, col).xaxis.plotly_name
-        x_ref, y_ref = x_axis.replace("axis", ""), x_axis.replace("xaxis", "y").replace("axis", "") + " domain"
+        panel = figure.get_subplot(row, col)
+        x_ref, y_ref = axis_reference(panel.xaxis.plotly_name), axis_reference(panel.yaxis.plotly_name) + " domain"
     else:
         x_ref, y_ref = "x", "y domain"
     shapes: list[dict[str, object]] = []

@@ -20,7 +20,7 @@ from insights.scope import (
     product_lines,
     view_for,
 )
-from ui.data import bundle, derived_cache, settings
+from ui.data import derived_cache
 
 _VIEW_KEY = "_pillars_view"
 _RANGE_DEFAULT = "_pillars_range_default"
@@ -43,30 +43,12 @@ def _data_facts(data_version: str, _datasets: Mapping[str, pl.DataFrame]) -> tup
     return tuple(facts["lines"].get_column("product_line").to_list()), end
 
 
-def data_facts(
-    datasets: Mapping[str, pl.DataFrame], data_version: str | None = None
-) -> tuple[tuple[str, ...], date | None]:
-    """The data's product lines and last day, computed once per data version.
-
-    Without ``data_version``, the version is the current bundle's when ``datasets`` are its frames; other frames are
-    read afresh.
-    """
-    if data_version is None:
-        current = bundle(settings())
-        data_version = current.key if current.frames is datasets else None
-    if data_version is None:
-        return product_lines(datasets), data_end(datasets)
-    return _data_facts(data_version, datasets)
-
-
-def render_filters(
-    datasets: Mapping[str, pl.DataFrame], fiscal_year_start_month: int, data_version: str | None = None
-) -> View:
+def render_filters(datasets: Mapping[str, pl.DataFrame], fiscal_year_start_month: int, data_version: str) -> View:
     """Draw the sidebar filters and return the view they select (also kept for the page in session state).
 
     ``data_version`` (the bundle's key) lets the data's product lines and last day be computed once per version.
     """
-    all_lines, end_of_data = data_facts(datasets, data_version)
+    all_lines, end_of_data = _data_facts(data_version, datasets)
     default_range = default_date_range(end_of_data) if end_of_data else None
     with st.sidebar:
         st.subheader("Filters")

@@ -13,7 +13,7 @@ from babel.numbers import get_currency_symbol
 from plotly.subplots import make_subplots
 
 from insights.overview import ADOPTION_KEY, FEEDBACK_KEY, NPS_KEY, change_basis
-from ui.charts import HOUSE_X_AXIS, HOUSE_Y_AXIS, MUTED, NEUTRAL, PALETTE, house_layout
+from ui.charts import HOUSE_X_AXIS, HOUSE_Y_AXIS, MUTED, NEUTRAL, PALETTE, axis_reference, house_layout
 
 _COLUMNS_PER_ROW = 3
 _ROW_HEIGHT = 230
@@ -83,11 +83,6 @@ def _value_format(unit: str) -> str:
     return "%.2f"
 
 
-def _reference(axis_name: str) -> str:
-    """How a trace names an axis: layout's 'xaxis3' is a trace's 'x3', 'yaxis' is 'y'."""
-    return axis_name.replace("axis", "")
-
-
 def paired_trends_figure(
     trends: pl.DataFrame,
     colors: Mapping[str, str],
@@ -130,7 +125,9 @@ def paired_trends_figure(
         low_confidence = rows_of_line.get_column("low_confidence").to_list()
         primary = figure.get_subplot(row, column)
         second = figure.get_subplot(row, column, secondary_y=True)
-        x_ref, y_ref, y2_ref = (_reference(axis.plotly_name) for axis in (primary.xaxis, primary.yaxis, second.yaxis))
+        x_ref, y_ref, y2_ref = (
+            axis_reference(axis.plotly_name) for axis in (primary.xaxis, primary.yaxis, second.yaxis)
+        )
         traces.append(
             go.Bar(
                 x=periods,

@@ -106,17 +106,3 @@ def _prepared_adoption(data_version: str, _adoption: pl.DataFrame) -> AdoptionHi
 def prepared_adoption(data: DataBundle) -> AdoptionHistory:
     """The adoption rows with their gaps and done counts (``adoption_history``), once per data version (shared)."""
     return _prepared_adoption(data.key, data.frame("adoption"))
-
-
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
-def _view_resource(name: str, data_version: str, view_key: str, arguments: tuple[object, ...], _compute: Any) -> Any:
-    # As _view_result, but shared rather than copied: for read-only objects that are slow to copy (figures).
-    return _compute()
-
-
-def view_resource(
-    name: str, data_version: str, view: View, compute: Callable[[], Result], *arguments: Hashable
-) -> Result:
-    """``compute()`` once per name, data version, view and arguments, shared by every rerun and session: the result
-    must not be changed by its readers (a figure handed to ``st.plotly_chart`` is only read)."""
-    return cast(Result, _view_resource(name, data_version, repr(view), tuple(arguments), compute))
