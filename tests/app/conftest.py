@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,3 +43,48 @@ def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., AppTes
         return at
 
     return make
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_end(year: int, month: int) -> date:
+    """The last day of a month (1–12)."""
+    first_of_next = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return first_of_next - timedelta(days=1)
+
+
+def period_bounds(label: str) -> tuple[date, date]:
+    """First and last day of a period label on the header ("Q3 FY26" or "Sep 2026"; fiscal year = calendar year)."""
+    quarter = re.fullmatch(r"Q(\d) FY(\d\d)", label)
+    if quarter:
+        year, first_month = 2000 + int(quarter[2]), 3 * (int(quarter[1]) - 1) + 1
+        return date(year, first_month, 1), month_end(year, first_month + 2)
+    month = re.fullmatch(r"(\w{3}) (\d{4})", label)
+    assert month, f"unexpected period label {label!r}"
+    year, number = int(month[2]), MONTHS.index(month[1]) + 1
+    return date(year, number, 1), month_end(year, number)
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """The content of every file handed to Streamlit's media storage (download buttons), by file id."""
+    stored: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self: MemoryMediaFileStorage, path_or_data: Any, *args: Any, **kwargs: Any) -> str:
+        file_id: str = original(self, path_or_data, *args, **kwargs)
+        if isinstance(path_or_data, bytes):
+            stored[file_id] = path_or_data
+        elif isinstance(path_or_data, str) and not Path(path_or_data).is_file():
+            stored[file_id] = path_or_data.encode()
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return stored
+
+
+def downloaded(at: AppTest, key: str, downloads: dict[str, bytes]) -> bytes:
+    """What the download button ``key`` hands the browser."""
+    file_id = at.download_button(key=key).proto.url.rsplit("/", 1)[-1].split(".")[0]
+    return downloads[file_id]

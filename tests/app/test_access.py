@@ -11,7 +11,6 @@ from typing import Any
 import polars as pl
 import pytest
 import streamlit as st
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from sources.store import open_store
@@ -93,23 +92,6 @@ def everything_drawn(at: AppTest) -> str:
 
 def audit(tmp_path: Path) -> pl.DataFrame:
     return open_store(f"sqlite:///{tmp_path / 'store' / 'pillars.db'}").audit_log()
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """The content of every file a run hands to the browser (download buttons), as it is stored for download."""
-    stored: list[bytes] = []
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def capture(self: MemoryMediaFileStorage, path_or_data: Any, *args: Any, **kwargs: Any) -> str:
-        if isinstance(path_or_data, bytes):
-            stored.append(path_or_data)
-        elif isinstance(path_or_data, str) and not Path(path_or_data).is_file():
-            stored.append(path_or_data.encode())
-        return original(self, path_or_data, *args, **kwargs)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
-    return stored
 
 
 @pytest.mark.parametrize("page", [None, *PAGES, "audit"])
@@ -271,7 +253,7 @@ def test_a_scoped_editor_uploads_only_their_lines_and_never_replaces_everything(
 
 @pytest.mark.parametrize("page", PAGES)
 def test_a_scoped_user_sees_no_other_line_on_any_page_even_through_the_url(
-    signed_in: Callable[..., AppTest], downloads: list[bytes], page: str
+    signed_in: Callable[..., AppTest], downloads: dict[str, bytes], page: str
 ) -> None:
     others = [line for line in LINES if line != "Atlas"]
     for query in ({}, {"lines": ["Cirrus", "Drift"]}, {"lines": "Atlas"}):
@@ -284,7 +266,7 @@ def test_a_scoped_user_sees_no_other_line_on_any_page_even_through_the_url(
         assert "Atlas" in drawn  # the page shows their line…
         leaked = [line for line in others if line in drawn]
         assert not leaked, f"{page} {query}: other product lines shown: {leaked}"
-        files = b"\n".join(downloads)
+        files = b"\n".join(downloads.values())
         assert b"Atlas" in files or page == "overview", f"{page}: no download of the user's line was checked"
         assert not [line for line in others if line.encode() in files], f"{page} {query}: in a download"
         if page == "overview":
@@ -292,12 +274,12 @@ def test_a_scoped_user_sees_no_other_line_on_any_page_even_through_the_url(
 
 
 def test_the_leak_check_finds_other_lines_for_an_unscoped_user(
-    signed_in: Callable[..., AppTest], downloads: list[bytes]
+    signed_in: Callable[..., AppTest], downloads: dict[str, bytes]
 ) -> None:
     # the check above would pass vacuously if the walk or the capture saw nothing: here it must see every line
     at = signed_in(VIEWER, "customers")
     assert all(line in everything_drawn(at) for line in LINES)
-    assert all(line.encode() in b"\n".join(downloads) for line in LINES)
+    assert all(line.encode() in b"\n".join(downloads.values()) for line in LINES)
 
 
 def test_a_scoped_users_numbers_are_those_of_their_lines_alone(signed_in: Callable[..., AppTest]) -> None:

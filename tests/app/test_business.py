@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import read_rows
+from tests.app.conftest import downloaded, read_rows
 from ui.charts import PALETTE
 
 App = Callable[..., AppTest]
@@ -83,28 +82,6 @@ def _exact(help_text: str) -> float:
 def _pick(at: AppTest, group: str, metric: str) -> AppTest:
     at.button_group(key="metric_group").set_value(group).run()
     return at.selectbox(key="metric").set_value(metric).run()
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The bytes of every file handed to Streamlit's media storage (download buttons), by file id."""
-    stored: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self: MemoryMediaFileStorage, path_or_data: str | bytes, *args: Any, **kwargs: Any) -> str:
-        file_id = original(self, path_or_data, *args, **kwargs)
-        if isinstance(path_or_data, bytes):
-            stored[file_id] = path_or_data
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    return stored
-
-
-def _downloaded(at: AppTest, key: str, downloads: dict[str, bytes]) -> bytes:
-    url = at.download_button(key=key).proto.url
-    file_id = url.rsplit("/", 1)[-1].split(".")[0]
-    return downloads[file_id]
 
 
 def _figures(at: AppTest) -> Iterator[dict[str, Any]]:
@@ -254,7 +231,7 @@ def test_trend_chart_has_one_colour_per_line(app: App) -> None:
 
 def test_csv_download_equals_the_table_shown(app: App, downloads: dict[str, bytes]) -> None:
     at = app(page="business")
-    data = _downloaded(at, "business_table_csv", downloads)
+    data = downloaded(at, "business_table_csv", downloads)
     assert data.startswith(b"\xef\xbb\xbf")
     records = list(csv.reader(io.StringIO(data[3:].decode("utf-8"))))
     table = at.dataframe[-1].value

@@ -7,40 +7,16 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import read_rows
+from tests.app.conftest import month_end, period_bounds, read_rows
 
 PAGE = "customers"
 # ui.charts.PALETTE's first colours: the sorted product lines take them in order on every chart.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9")
-MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-    )
-}
-
-
-def month_end(year: int, month: int) -> date:
-    """The last day of a month (1–12)."""
-    first_of_next = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return first_of_next - timedelta(days=1)
-
-
-def period_bounds(label: str) -> tuple[date, date]:
-    """First and last day of a period label on the header ("Q3 FY26" or "Sep 2026"; fiscal year = calendar year)."""
-    quarter = re.fullmatch(r"Q(\d) FY(\d\d)", label)
-    if quarter:
-        year, first_month = 2000 + int(quarter[2]), 3 * (int(quarter[1]) - 1) + 1
-        return date(year, first_month, 1), month_end(year, first_month + 2)
-    month = re.fullmatch(r"(\w{3}) (\d{4})", label)
-    assert month, f"unexpected period label {label!r}"
-    year, number = int(month[2]), MONTHS[month[1]]
-    return date(year, number, 1), month_end(year, number)
 
 
 @dataclass(frozen=True)

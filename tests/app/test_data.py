@@ -8,19 +8,16 @@ import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 import streamlit as st
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from sources.contracts import CONTRACTS
 from sources.parser import parse_records
-from tests.app.conftest import SAMPLE, read_rows
+from tests.app.conftest import MONTHS, SAMPLE, downloaded, read_rows
 
 App = Callable[..., AppTest]
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _day(day: date) -> str:
@@ -32,27 +29,6 @@ def _card_facts(at: AppTest, dataset: str) -> str:
     found = [md.value for md in at.markdown if "**Rows**" in md.value and f"/{dataset}.csv`" in md.value]
     assert len(found) == 1, dataset
     return found[0]
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The bytes of every file handed to Streamlit's media storage (download buttons), by file id."""
-    stored: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self: MemoryMediaFileStorage, path_or_data: str | bytes, *args: Any, **kwargs: Any) -> str:
-        file_id = original(self, path_or_data, *args, **kwargs)
-        if isinstance(path_or_data, bytes):
-            stored[file_id] = path_or_data
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    return stored
-
-
-def _downloaded(at: AppTest, key: str, downloads: dict[str, bytes]) -> bytes:
-    file_id = at.download_button(key=key).proto.url.rsplit("/", 1)[-1].split(".")[0]
-    return downloads[file_id]
 
 
 def test_every_card_matches_its_csv(app: App) -> None:
@@ -100,8 +76,8 @@ def test_a_rejected_file_shows_its_problems_and_a_missing_optional_one_says_so(
     assert (4, "target", "lots") in [(row.row, row.column, row.value) for row in problems.itertuples()]
     assert "**Rows** none used: the file is rejected" in _card_facts(at, "targets")
     assert any("Optional dataset, not provided" in md.value for md in at.markdown)
-    downloaded = _downloaded(at, "problems_targets", downloads).decode("utf-8-sig")
-    assert list(csv.reader(io.StringIO(downloaded)))[1][:3] == ["4", "target", "lots"]
+    problems_csv = downloaded(at, "problems_targets", downloads).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(problems_csv)))[1][:3] == ["4", "target", "lots"]
     # The other sources still read.
     assert f"**Rows** {len(read_rows('metrics', data_dir)):,}" in _card_facts(at, "metrics")
 
@@ -118,7 +94,7 @@ def test_every_template_downloads_and_parses(app: App, downloads: dict[str, byte
         assert at.table[0].value.shape[0] == len(contract.columns), name
         button = at.download_button(key="contract_template")
         assert button.label == "Download CSV template"
-        records = list(csv.reader(io.StringIO(_downloaded(at, "contract_template", downloads).decode("utf-8"))))
+        records = list(csv.reader(io.StringIO(downloaded(at, "contract_template", downloads).decode("utf-8"))))
         assert records[0] == [column.name for column in contract.columns]
         parsed = parse_records(contract.file_name, records, contract)
         assert parsed.ok, name
