@@ -7,7 +7,7 @@ from datetime import datetime
 
 import polars as pl
 
-from sources.files import DataBundle, SourceInfo, date_span
+from sources.files import DataBundle, SourceInfo, date_span, in_date_order
 from sources.parser import problem_frame
 from sources.store import Store
 
@@ -25,7 +25,7 @@ def current_bundle(files: DataBundle, store: Store, versions: dict[str, int]) ->
         if version == 0:
             continue
         path = store.columnar(name)
-        frame = pl.read_parquet(path) if path is not None else store.read(name)
+        frame = in_date_order(pl.read_parquet(path) if path is not None else store.read(name))
         history = store.versions(name).filter(pl.col("version") == version).row(0, named=True)
         first, latest = date_span(frame)
         committed_at: datetime = history["committed_at"]

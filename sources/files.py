@@ -7,7 +7,7 @@ import gc
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -231,7 +231,7 @@ def load_bundle(data_dir: Path, read_at: datetime | None = None, *, columnar_dir
         if problems.height:
             sources[name] = SourceInfo(name, origin, "error", 0, read_at, None, None, problems, tuple(result.notes))
             continue
-        frame = parsed[name]
+        frame = in_date_order(parsed[name])
         frames[name] = frame
         first, latest = date_span(frame)
         sources[name] = SourceInfo(
@@ -242,7 +242,9 @@ def load_bundle(data_dir: Path, read_at: datetime | None = None, *, columnar_dir
 
 def _parse_and_keep(path: Path, name: str, identity: FileIdentity, cache: ParseCache | None) -> ParseResult:
     """Parse one file; keep the parse in ``cache`` unless the file changed while it was read."""
-    result = parse_csv_file(path, name)
+    parsed = parse_csv_file(path, name)
+    # kept in date order, so that a new process reads the rows already sorted (see in_date_order)
+    result = replace(parsed, frame=in_date_order(parsed.frame))
     if cache is not None and _unchanged({name: identity}):
         cache.write(name, identity, result)
     return result
@@ -251,6 +253,24 @@ def _parse_and_keep(path: Path, name: str, identity: FileIdentity, cache: ParseC
 def _unchanged(identities: dict[str, FileIdentity]) -> bool:
     """True when every file is still the version it was when reading began (a copy is never keyed by a stale stat)."""
     return all(FileIdentity.of(identity.path) == identity for identity in identities.values())
+
+
+def in_date_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows in the order of their ``date`` (stable; rows without a date last), the column flagged as sorted.
+
+    A dataset's rows have no meaning in their order, and kept by date a range or a period of them is a binary-searched
+    slice (``insights.scope.rows_between``) that shares their memory, rather than a filtered copy of every row. Rows
+    already in order (a columnar copy written sorted) are checked in one pass and not copied; a frame without a
+    ``date`` column is returned as it is.
+    """
+    if "date" not in frame.columns or frame.height == 0:
+        return frame
+    dates = frame.get_column("date")
+    if not dates.is_sorted(nulls_last=True):
+        frame = frame.sort("date", maintain_order=True, nulls_last=True)
+    if dates.null_count():
+        return frame
+    return frame.with_columns(pl.col("date").set_sorted())
 
 
 def date_span(frame: pl.DataFrame) -> tuple[date | None, date | None]:
@@ -267,6 +287,7 @@ __all__ = [
     "DataError",
     "SourceInfo",
     "date_span",
+    "in_date_order",
     "load_bundle",
     "load_dataset",
     "parse_csv_file",
