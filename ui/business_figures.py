@@ -11,7 +11,7 @@ from streamlit.elements.lib.column_types import ColumnConfig
 
 from insights.business import change_text
 from insights.formatting import NumberFormat, format_value
-from ui.charts import AXIS_FORMAT, HOVER_FORMAT, NEUTRAL, bar_figure, base_layout
+from ui.charts import AXIS_FORMAT, HOVER_FORMAT, NEUTRAL, Draft, bar_figure
 
 TOTAL_COLOR = "#24292f"
 # At most this many period ticks are labelled on the main chart, and on the narrow target chart beside it.
@@ -57,7 +57,7 @@ def period_table_columns(label: str, unit: str, currency: str) -> dict[str, Colu
     }
 
 
-def _period_ticks(figure: go.Figure, frame: pl.DataFrame, max_ticks: int) -> None:
+def _period_ticks(figure: Draft, frame: pl.DataFrame, max_ticks: int) -> None:
     """Ticks named as the periods ("Q3 FY26"), every n-th one so that at most ``max_ticks`` are labelled."""
     ticks = frame.select("period_start", "period").unique().sort("period_start")
     if ticks.height == 0:
@@ -67,16 +67,16 @@ def _period_ticks(figure: go.Figure, frame: pl.DataFrame, max_ticks: int) -> Non
     figure.update_xaxes(tickvals=shown.get_column("period_start").to_list(), ticktext=shown["period"].to_list())
 
 
-def _value_axis(figure: go.Figure, unit: str, title: str) -> None:
+def _value_axis(figure: Draft, unit: str, title: str) -> None:
     # Percents are points (0.75 means 0.75 %): small rates need two decimals on the axis, big ones none.
     if unit == "percent":
-        figure.update_yaxes(title_text=title, tickformat=".3~f", ticksuffix=" %")
+        figure.update_yaxes(title={"text": title}, tickformat=".3~f", ticksuffix=" %")
     else:
-        figure.update_yaxes(title_text=title, tickformat=AXIS_FORMAT.get(unit, ""))
+        figure.update_yaxes(title={"text": title}, tickformat=AXIS_FORMAT.get(unit, ""))
 
 
 def _series(
-    figure: go.Figure,
+    figure: Draft,
     *,
     name: str,
     xs: list[object],
@@ -89,32 +89,34 @@ def _series(
     does not read as news."""
     value_format = HOVER_FORMAT.get(unit, ",.2f")
     figure.add_trace(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="lines+markers",
-            name=name,
-            line={"color": color, "width": 1.5, "dash": "dot"},
-            marker={
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": ys,
+            "mode": "lines+markers",
+            "name": name,
+            "line": {"color": color, "width": 1.5, "dash": "dot"},
+            "marker": {
                 "size": 7,
                 "color": color,
                 "symbol": ["circle" if whole else "circle-open" for whole in complete],
                 "line": {"color": color, "width": 2},
             },
-            customdata=["" if whole else " (partial period)" for whole in complete],
-            hovertemplate=f"{name}: %{{y:{value_format}}}%{{customdata}}<extra></extra>",
-        )
+            "customdata": ["" if whole else " (partial period)" for whole in complete],
+            "hovertemplate": f"{name}: %{{y:{value_format}}}%{{customdata}}<extra></extra>",
+        }
     )
     figure.add_trace(
-        go.Scatter(
-            x=xs,
-            y=[value if whole else None for value, whole in zip(ys, complete, strict=True)],
-            mode="lines",
-            name=name,
-            line={"color": color, "width": 2.5},
-            hoverinfo="skip",
-            showlegend=False,
-        )
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": [value if whole else None for value, whole in zip(ys, complete, strict=True)],
+            "mode": "lines",
+            "name": name,
+            "line": {"color": color, "width": 2.5},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
     )
 
 
@@ -130,7 +132,7 @@ def trend_by_line_figure(
 ) -> go.Figure:
     """The metric per product line over the range (from period_table), labelled at the line ends; with ``target``
     (from total_vs_target) a dashed step line in the colour of the single line shown."""
-    figure = go.Figure()
+    figure = Draft()
     labels: list[dict[str, object]] = []
     for (line,), rows in table.sort("product_line", "period_start").group_by("product_line", maintain_order=True):
         name = str(line)
@@ -142,19 +144,18 @@ def trend_by_line_figure(
             {"x": xs[-1], "y": ys[-1], "text": name, "showarrow": False, "xanchor": "left", "xshift": 6}
             | {"font": {"color": color}}
         )
-    # the line-end labels at once: add_annotation per line validated the whole layout each time
-    figure.update_layout(annotations=labels)
+    figure.add_annotations(labels)
     if target is not None and target.get_column("target").drop_nulls().len() > 0:
         lines = table.get_column("product_line").unique().to_list()
         _add_target(figure, target, colors.get(lines[0], NEUTRAL) if len(lines) == 1 else NEUTRAL, unit, label=True)
-    base_layout(figure, title)
+    figure.house(title)
     _value_axis(figure, unit, y_title)
     _period_ticks(figure, table, _MAX_TICKS)
-    figure.update_layout(title_subtitle_text=subtitle, margin={"t": 70, "r": 90})
-    return figure
+    figure.update_layout(title={"subtitle": {"text": subtitle}}, margin={"t": 70, "r": 90})
+    return figure.build()
 
 
-def _add_target(figure: go.Figure, target: pl.DataFrame, color: str, unit: str, *, label: bool) -> None:
+def _add_target(figure: Draft, target: pl.DataFrame, color: str, unit: str, *, label: bool) -> None:
     """The target as dashed steps: a level across each period that has one (a stock's only where its period ends)."""
     xs: list[object] = []
     ys: list[float | None] = []
@@ -165,24 +166,35 @@ def _add_target(figure: go.Figure, target: pl.DataFrame, color: str, unit: str, 
     if not ys:
         return
     figure.add_trace(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="lines",
-            name="Target",
-            line={"color": color, "dash": "dash", "width": 2},
-            hovertemplate=f"Target: %{{y:{HOVER_FORMAT.get(unit, ',.2f')}}}<extra></extra>",
-        )
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": ys,
+            "mode": "lines",
+            "name": "Target",
+            "line": {"color": color, "dash": "dash", "width": 2},
+            "hovertemplate": f"Target: %{{y:{HOVER_FORMAT.get(unit, ',.2f')}}}<extra></extra>",
+        }
     )
     if label:
-        figure.add_annotation(
-            x=xs[-2], y=ys[-2], text="target", showarrow=False, xanchor="left", xshift=4, font={"color": color}
+        figure.add_annotations(
+            [
+                {
+                    "x": xs[-2],
+                    "y": ys[-2],
+                    "text": "target",
+                    "showarrow": False,
+                    "xanchor": "left",
+                    "xshift": 4,
+                    "font": {"color": color},
+                }
+            ]
         )
 
 
 def total_vs_target_figure(totals: pl.DataFrame, *, title: str, name: str, unit: str, y_title: str) -> go.Figure:
     """The selection's total (from total_vs_target) as a dark line and its target as a dashed grey step line."""
-    figure = go.Figure()
+    figure = Draft()
     _series(
         figure,
         name=name,
@@ -193,7 +205,7 @@ def total_vs_target_figure(totals: pl.DataFrame, *, title: str, name: str, unit:
         unit=unit,
     )
     _add_target(figure, totals, NEUTRAL, unit, label=False)
-    base_layout(figure, title)
+    figure.house(title)
     _value_axis(figure, unit, y_title)
     _period_ticks(figure, totals, _MAX_SMALL_TICKS)
     # Two series in a narrow chart: a legend on top reads better than end labels that collide.
@@ -203,7 +215,7 @@ def total_vs_target_figure(totals: pl.DataFrame, *, title: str, name: str, unit:
         margin={"t": 80},
     )
     figure.update_xaxes(tickangle=0)
-    return figure
+    return figure.build()
 
 
 def breakdown_figure(

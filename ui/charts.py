@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -9,6 +12,8 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
+from plotly.basedatatypes import BaseTraceType
+from plotly.subplots import make_subplots
 
 from insights.periods import Granularity, Period, period_label
 
@@ -73,6 +78,150 @@ def chart(
     (where or st).plotly_chart(cached_figure(key, data_version, view, build, *arguments), width="stretch", key=key)
 
 
+def _merged(target: dict[str, Any], settings: Mapping[str, Any]) -> None:
+    # Plotly's update semantics: nested settings merge into what is there, anything else replaces it.
+    for name, value in settings.items():
+        if isinstance(value, Mapping) and isinstance(target.get(name), dict):
+            _merged(target[name], value)
+        else:
+            target[name] = copy.deepcopy(value) if isinstance(value, Mapping | list) else value
+
+
+def _grid_skeleton(
+    rows: int, cols: int, titles: Sequence[str], options: str
+) -> tuple[dict[str, Any], dict[tuple[int, int], tuple[str, str, str]]]:
+    text, cells = _grid_skeleton_text(rows, cols, len(titles), options)
+    layout = json.loads(text)
+    # the panel titles are the grid's first annotations, in the order of the panels
+    for annotation, title in zip(layout.get("annotations", ()), titles, strict=False):
+        annotation["text"] = title
+    return layout, cells
+
+
+@functools.lru_cache(maxsize=32)
+def _grid_skeleton_text(
+    rows: int, cols: int, title_count: int, options: str
+) -> tuple[str, dict[tuple[int, int], tuple[str, str, str]]]:
+    # make_subplots costs 10-25 ms a grid, and a grid of the same shape is laid out the same whatever its panels show:
+    # made once per shape, kept as text (``options`` are make_subplots' keyword arguments as JSON) so that no caller
+    # changes what the next one gets; the titles are placeholders until _grid_skeleton names the panels
+    titles = [f"panel {index}" for index in range(title_count)] or None
+    figure = make_subplots(rows=rows, cols=cols, subplot_titles=titles, **json.loads(options))
+    cells = {}
+    for row in range(1, rows + 1):
+        for col in range(1, cols + 1):
+            panel = figure.get_subplot(row, col)
+            if panel is None:
+                continue
+            second = figure.get_subplot(row, col, secondary_y=True) if _has_secondary(options) else None
+            cells[(row, col)] = (
+                axis_reference(panel.xaxis.plotly_name),
+                axis_reference(panel.yaxis.plotly_name),
+                axis_reference(second.yaxis.plotly_name) if second is not None else "",
+            )
+    return json.dumps(figure.layout.to_plotly_json()), cells
+
+
+def _has_secondary(options: str) -> bool:
+    return '"secondary_y": true' in options
+
+
+class Draft:
+    """A figure being made as plain data, validated once by Plotly when built (``build()``).
+
+    Its methods follow go.Figure's (add_trace, update_layout, update_xaxes, update_yaxes with their merge semantics;
+    nested settings as dicts, no magic underscores): every call on a Plotly figure object validates and walks the whole
+    figure, which cost more than the numbers behind it (10-60 ms a chart); a draft costs nothing until built.
+    """
+
+    def __init__(
+        self,
+        layout: Mapping[str, Any] | None = None,
+        cells: Mapping[tuple[int, int], tuple[str, str, str]] | None = None,
+    ) -> None:
+        self.data: list[dict[str, Any]] = []
+        self.layout: dict[str, Any] = dict(layout or {})
+        self.cells = dict(cells or {})
+
+    @classmethod
+    def grid(cls, rows: int, cols: int, titles: Sequence[str] = (), **options: Any) -> Draft:
+        """A grid of panels as make_subplots lays it out (``options`` are make_subplots'), panel titles included."""
+        layout, cells = _grid_skeleton(rows, cols, titles, json.dumps(options, sort_keys=True))
+        return cls(layout, cells)
+
+    def axes(self, row: int | None = None, col: int | None = None) -> tuple[str, str]:
+        """The x and y axis references ('x2', 'y2') of the panel at row, col; ('x', 'y') without a grid."""
+        if row is None or col is None:
+            return "x", "y"
+        x_ref, y_ref, _ = self.cells[(row, col)]
+        return x_ref, y_ref
+
+    def secondary_axis(self, row: int, col: int) -> str:
+        """The reference of the secondary y axis of the panel at row, col (a grid with ``secondary_y`` specs)."""
+        return self.cells[(row, col)][2]
+
+    def add_trace(
+        self, trace: Mapping[str, Any] | BaseTraceType, row: int | None = None, col: int | None = None
+    ) -> None:
+        """Add a trace (a dict with its ``type``, or a graph object), in the panel at row, col when given."""
+        data = trace.to_plotly_json() if isinstance(trace, BaseTraceType) else copy.deepcopy(dict(trace))
+        if row is not None and col is not None:
+            data["xaxis"], data["yaxis"] = self.axes(row, col)
+        self.data.append(data)
+
+    def update_layout(self, settings: Mapping[str, Any] | None = None, **more: Any) -> None:
+        """Merge settings into the layout, as go.Figure.update_layout does."""
+        _merged(self.layout, {**(settings or {}), **more})
+
+    def update_xaxes(
+        self, settings: Mapping[str, Any] | None = None, row: int | None = None, col: int | None = None, **more: Any
+    ) -> None:
+        """Merge settings into every x axis, or the one of the panel at row, col."""
+        self._update_axes("x", {**(settings or {}), **more}, row, col)
+
+    def update_yaxes(
+        self, settings: Mapping[str, Any] | None = None, row: int | None = None, col: int | None = None, **more: Any
+    ) -> None:
+        """Merge settings into every y axis, or the one of the panel at row, col."""
+        self._update_axes("y", {**(settings or {}), **more}, row, col)
+
+    def add_annotations(self, annotations: Iterable[Mapping[str, Any]]) -> None:
+        """Add annotations after those already there (panel titles among them)."""
+        self.layout["annotations"] = [*self.layout.get("annotations", ()), *map(dict, annotations)]
+
+    def add_shapes(self, shapes: Iterable[Mapping[str, Any]]) -> None:
+        """Add shapes after those already there."""
+        self.layout["shapes"] = [*self.layout.get("shapes", ()), *map(dict, shapes)]
+
+    def house(self, title: str, height: int = 360) -> None:
+        """The house style: ``house_layout`` and the house's axes (light grid, no x grid) on every axis."""
+        self.update_layout(house_layout(title, height))
+        self.update_xaxes(HOUSE_X_AXIS)
+        self.update_yaxes(HOUSE_Y_AXIS)
+
+    def build(self) -> go.Figure:
+        """The figure, made and validated in one go."""
+        return go.Figure(data=self.data, layout=self.layout)
+
+    def _update_axes(self, kind: str, settings: Mapping[str, Any], row: int | None, col: int | None) -> None:
+        if row is not None and col is not None:
+            names = [axis_name(self.axes(row, col)[0 if kind == "x" else 1])]
+        else:
+            names = [name for name in self.layout if _axis_kind(name) == kind] or [f"{kind}axis"]
+        for name in names:
+            _merged(self.layout.setdefault(name, {}), settings)
+
+
+def _axis_kind(name: str) -> str | None:
+    # 'xaxis', 'xaxis2' … are x axes; 'xaxis' settings such as layout keys of other kinds are not
+    for kind in ("x", "y"):
+        prefix = f"{kind}axis"
+        suffix = name.removeprefix(prefix)
+        if name.startswith(prefix) and (suffix == "" or suffix.isdigit()):
+            return kind
+    return None
+
+
 def line_colors(all_product_lines: Sequence[str]) -> dict[str, str]:
     """A stable colour per product line: the sorted lines take the palette in order (it repeats past its end)."""
     return {line: PALETTE[index % len(PALETTE)] for index, line in enumerate(sorted(all_product_lines))}
@@ -95,14 +244,6 @@ def house_layout(title: str, height: int = 360) -> dict[str, object]:
     }
 
 
-def base_layout(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
-    """The house style: a title that states the finding, light grid, no legend unless asked, tight margins."""
-    figure.update_layout(house_layout(title, height))
-    figure.update_xaxes(HOUSE_X_AXIS)
-    figure.update_yaxes(HOUSE_Y_AXIS)
-    return figure
-
-
 def rounded(values: Iterable[float | None]) -> list[float | None]:
     """Chart data rounded to four decimals: identical bytes on every rerun let Streamlit skip an unchanged chart."""
     return [None if value is None else round(value, _DECIMALS) for value in values]
@@ -113,7 +254,7 @@ def line_swatch(line: str, color: str) -> str:
     return f"<span style='color:{color}'>■</span> {line}"
 
 
-def period_ticks(figure: go.Figure, starts: Sequence[date], granularity: Granularity, fiscal_year_start: int) -> None:
+def period_ticks(figure: Draft, starts: Sequence[date], granularity: Granularity, fiscal_year_start: int) -> None:
     """Label the x axis with period names ("Q3 FY26") when there are few enough periods to read them."""
     unique_starts = sorted(set(starts))
     if 0 < len(unique_starts) <= _MAX_PERIOD_TICKS:
@@ -123,9 +264,7 @@ def period_ticks(figure: go.Figure, starts: Sequence[date], granularity: Granula
         )
 
 
-def panel_period_ticks(
-    figure: go.Figure, starts: Sequence[date], granularity: Granularity, fiscal_year_start: int
-) -> None:
+def panel_period_ticks(figure: Draft, starts: Sequence[date], granularity: Granularity, fiscal_year_start: int) -> None:
     """Small multiples' x axes: period names, slanted, when they fit a narrow panel; otherwise a few dates."""
     if len(set(starts)) <= _PANEL_PERIOD_TICKS:
         period_ticks(figure, starts, granularity, fiscal_year_start)
@@ -134,22 +273,23 @@ def panel_period_ticks(
         figure.update_xaxes(nticks=4, tickformat="%b %Y", tickangle=0)
 
 
-def axis_reference(axis_name: str) -> str:
+def axis_reference(name: str) -> str:
     """How a trace or a shape names an axis: layout's 'xaxis3' is 'x3', 'yaxis' is 'y'."""
-    return axis_name.replace("axis", "")
+    return name.replace("axis", "")
+
+
+def axis_name(reference: str) -> str:
+    """The layout's name of the axis a trace or shape refers to: 'x3' is 'xaxis3', 'y' is 'yaxis'."""
+    return reference[0] + "axis" + reference[1:]
 
 
 def partial_period_shapes(
-    figure: go.Figure, partial: Sequence[Period], row: int | None = None, col: int | None = None
+    figure: Draft, partial: Sequence[Period], row: int | None = None, col: int | None = None
 ) -> list[dict[str, object]]:
     """A light band around the points of periods the range or the data cuts short (their counts are not comparable),
-    as the layout shapes add_vrect makes, for the panel at row, col — set with the figure's other shapes in one
-    update: add_vrect walked and validated the whole figure for each band (0.1 s a chart)."""
-    if row is not None and col is not None:
-        panel = figure.get_subplot(row, col)
-        x_ref, y_ref = axis_reference(panel.xaxis.plotly_name), axis_reference(panel.yaxis.plotly_name) + " domain"
-    else:
-        x_ref, y_ref = "x", "y domain"
+    as the layout shapes add_vrect makes, for the panel at row, col — to be set with the figure's other shapes."""
+    x_ref, y_axis = figure.axes(row, col)
+    y_ref = f"{y_axis} domain"
     shapes: list[dict[str, object]] = []
     for period in partial:
         half = (period.end - period.start + timedelta(days=1)) / 2
@@ -184,46 +324,73 @@ def trend_figure(
     markers: Sequence[tuple[date, str]] = (),
 ) -> go.Figure:
     """One line per group over time, labelled at its end instead of a legend; optional dated markers (events)."""
-    figure = go.Figure()
+    figure = Draft()
     frame = frame.sort(group, x)
+    labels: list[dict[str, Any]] = []
     for (name,), rows in frame.group_by(group, maintain_order=True):
         label = str(name) if name is not None else "All"
         color = colors.get(label, PALETTE[0])
         xs = rows.get_column(x).to_list()
         ys = rounded(rows.get_column(y).to_list())
         figure.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines+markers",
-                name=label,
-                line={"color": color, "width": 2},
-                marker={"size": 5},
-                hovertemplate=f"{label}: %{{y:{HOVER_FORMAT.get(unit, ',.2f')}}}<extra></extra>",
-            )
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines+markers",
+                "name": label,
+                "line": {"color": color, "width": 2},
+                "marker": {"size": 5},
+                "hovertemplate": f"{label}: %{{y:{HOVER_FORMAT.get(unit, ',.2f')}}}<extra></extra>",
+            }
         )
         if xs:
-            figure.add_annotation(
-                x=xs[-1], y=ys[-1], text=label, showarrow=False, xanchor="left", xshift=6, font={"color": color}
+            labels.append(
+                {
+                    "x": xs[-1],
+                    "y": ys[-1],
+                    "text": label,
+                    "showarrow": False,
+                    "xanchor": "left",
+                    "xshift": 6,
+                    "font": {"color": color},
+                }
             )
+    lines: list[dict[str, Any]] = []
     for day, text in markers:
-        figure.add_vline(x=day, line={"color": NEUTRAL, "dash": "dot", "width": 1})
-        figure.add_annotation(
-            x=day,
-            y=1,
-            yref="paper",
-            text=text,
-            showarrow=False,
-            textangle=-90,
-            xanchor="right",
-            yanchor="top",
-            font={"size": 10, "color": NEUTRAL},
+        lines.append(
+            {
+                "type": "line",
+                "x0": day,
+                "x1": day,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "y domain",
+                "line": {"color": NEUTRAL, "dash": "dot", "width": 1},
+            }
         )
-    base_layout(figure, title)
-    figure.update_yaxes(title_text=y_title, tickformat=AXIS_FORMAT.get(unit, ""))
-    figure.update_xaxes(title_text=None)
+        labels.append(
+            {
+                "x": day,
+                "y": 1,
+                "yref": "paper",
+                "text": text,
+                "showarrow": False,
+                "textangle": -90,
+                "xanchor": "right",
+                "yanchor": "top",
+                "font": {"size": 10, "color": NEUTRAL},
+            }
+        )
+    figure.add_annotations(labels)
+    if lines:
+        figure.add_shapes(lines)
+    figure.house(title)
+    figure.update_yaxes(title={"text": y_title}, tickformat=AXIS_FORMAT.get(unit, ""))
+    figure.update_xaxes(title={"text": None})
     figure.update_layout(margin={"r": 90})
-    return figure
+    return figure.build()
 
 
 def bar_figure(
@@ -243,25 +410,29 @@ def bar_figure(
     values = rounded(frame.get_column(value).to_list())
     labels = frame.get_column(text).to_list() if text else None
     category_axis, value_axis = ("y", "x") if horizontal else ("x", "y")
-    bar = go.Bar(
-        x=values if horizontal else categories,
-        y=categories if horizontal else values,
-        orientation="h" if horizontal else "v",
-        marker={"color": list(colors) if colors else PALETTE[0]},
-        text=labels,
-        textposition="auto",
-        hovertemplate=f"%{{{category_axis}}}: %{{{value_axis}:{HOVER_FORMAT.get(unit, ',.2f')}}}<extra></extra>",
+    figure = Draft()
+    figure.add_trace(
+        {
+            "type": "bar",
+            "x": values if horizontal else categories,
+            "y": categories if horizontal else values,
+            "orientation": "h" if horizontal else "v",
+            "marker": {"color": list(colors) if colors else PALETTE[0]},
+            "text": labels,
+            "textposition": "auto",
+            "hovertemplate": f"%{{{category_axis}}}: %{{{value_axis}:{HOVER_FORMAT.get(unit, ',.2f')}}}<extra></extra>",
+        }
     )
-    figure = base_layout(go.Figure(bar), title, height=max(260, 34 * len(categories) + 80) if horizontal else 360)
+    figure.house(title, height=max(260, 34 * len(categories) + 80) if horizontal else 360)
     figure.update_layout(hovermode="closest")
     if horizontal:
         figure.update_yaxes(autorange="reversed", gridcolor="white")
         figure.update_xaxes(
-            title_text=value_title, tickformat=AXIS_FORMAT.get(unit, ""), showgrid=True, gridcolor="#eef0f2"
+            title={"text": value_title}, tickformat=AXIS_FORMAT.get(unit, ""), showgrid=True, gridcolor="#eef0f2"
         )
     else:
-        figure.update_yaxes(title_text=value_title, tickformat=AXIS_FORMAT.get(unit, ""))
-    return figure
+        figure.update_yaxes(title={"text": value_title}, tickformat=AXIS_FORMAT.get(unit, ""))
+    return figure.build()
 
 
 def ranked_bars_figure(
@@ -281,24 +452,28 @@ def ranked_bars_figure(
 
     ``value_axis`` adds settings of the value axis (its tick format, its range).
     """
-    figure = go.Figure(
-        go.Bar(
-            x=list(values),
-            y=list(names),
-            orientation="h",
-            marker={"color": [INK if index == 0 else GREY for index in range(len(names))]},
-            text=list(labels),
-            textposition="outside",
-            cliponaxis=False,
-            customdata=customdata,
-            hovertemplate=hovertemplate,
-        )
+    figure = Draft()
+    figure.add_trace(
+        {
+            "type": "bar",
+            "x": list(values),
+            "y": list(names),
+            "orientation": "h",
+            "marker": {"color": [INK if index == 0 else GREY for index in range(len(names))]},
+            "text": list(labels),
+            "textposition": "outside",
+            "cliponaxis": False,
+            "customdata": customdata,
+            "hovertemplate": hovertemplate,
+        }
     )
-    base_layout(figure, title, height=height)
+    figure.house(title, height=height)
     figure.update_layout(hovermode="closest", margin={"r": right_margin})
     figure.update_yaxes(autorange="reversed", gridcolor="white")
-    figure.update_xaxes(title_text=value_title, showgrid=True, gridcolor="#eef0f2", **(value_axis or {}))
-    return figure
+    figure.update_xaxes(
+        {"title": {"text": value_title}, "showgrid": True, "gridcolor": "#eef0f2", **(value_axis or {})}
+    )
+    return figure.build()
 
 
 def stacked_share_figure(
@@ -310,22 +485,23 @@ def stacked_share_figure(
     y_title: str,
 ) -> go.Figure:
     """Stacked bars of shares (0–1) over time; ``parts`` are (column, label, colour), bottom first."""
-    figure = go.Figure()
+    figure = Draft()
     xs = frame.get_column(x).to_list()
     for column, label, color in parts:
         figure.add_trace(
-            go.Bar(
-                x=xs,
-                y=rounded(frame.get_column(column).to_list()),
-                name=label,
-                marker={"color": color},
-                hovertemplate=f"{label}: %{{y:.0%}}<extra></extra>",
-            )
+            {
+                "type": "bar",
+                "x": xs,
+                "y": rounded(frame.get_column(column).to_list()),
+                "name": label,
+                "marker": {"color": color},
+                "hovertemplate": f"{label}: %{{y:.0%}}<extra></extra>",
+            }
         )
-    base_layout(figure, title)
+    figure.house(title)
     figure.update_layout(barmode="stack", showlegend=True, legend={"orientation": "h", "y": -0.15})
-    figure.update_yaxes(title_text=y_title, tickformat=".0%", range=[0, 1])
-    return figure
+    figure.update_yaxes(title={"text": y_title}, tickformat=".0%", range=[0, 1])
+    return figure.build()
 
 
 def heatmap_figure(
@@ -345,24 +521,26 @@ def heatmap_figure(
     texts = {(str(r), str(c)): t for r, c, t in frame.select(rows, columns, text).iter_rows()} if text else {}
     z = [[lookup.get((r, c)) for c in column_labels] for r in row_labels]
     cell_text = [[texts.get((r, c), "") for c in column_labels] for r in row_labels] if text else None
-    figure = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=column_labels,
-            y=row_labels,
-            colorscale=[[0, "#f6f8fa"], [1, "#0072B2"]],
-            zmin=0,
-            zmax=1,
-            text=cell_text,
-            texttemplate="%{text}" if text else None,
-            hovertemplate=f"%{{y}} · %{{x}}: %{{z:{value_format}}}<extra></extra>",
-            showscale=False,
-            xgap=2,
-            ygap=2,
-        )
+    figure = Draft()
+    figure.add_trace(
+        {
+            "type": "heatmap",
+            "z": z,
+            "x": column_labels,
+            "y": row_labels,
+            "colorscale": [[0, "#f6f8fa"], [1, "#0072B2"]],
+            "zmin": 0,
+            "zmax": 1,
+            "text": cell_text,
+            "texttemplate": "%{text}" if text else None,
+            "hovertemplate": f"%{{y}} · %{{x}}: %{{z:{value_format}}}<extra></extra>",
+            "showscale": False,
+            "xgap": 2,
+            "ygap": 2,
+        }
     )
-    base_layout(figure, title, height=max(300, 26 * len(row_labels) + 120))
+    figure.house(title, height=max(300, 26 * len(row_labels) + 120))
     figure.update_layout(hovermode="closest")
     figure.update_yaxes(autorange="reversed", gridcolor="white")
     figure.update_xaxes(side="top")
-    return figure
+    return figure.build()

@@ -8,7 +8,6 @@ from typing import Literal
 
 import plotly.graph_objects as go
 import polars as pl
-from plotly.subplots import make_subplots
 
 from insights.formatting import NumberFormat, format_count, format_share, format_value
 from insights.periods import Granularity, Period, period_label
@@ -18,7 +17,7 @@ from ui.charts import (
     INK,
     MUTED,
     NEUTRAL,
-    base_layout,
+    Draft,
     line_swatch,
     panel_period_ticks,
     partial_period_shapes,
@@ -37,7 +36,7 @@ def nps_trend_figure(
     min_responses: int,
 ) -> go.Figure:
     """NPS per product line over the periods, labelled at the line's end; hollow points are low-confidence."""
-    figure = go.Figure()
+    figure = Draft()
     line_ends: list[tuple[str, str, date, float]] = []
     for (line,), rows in nps_by_line.sort("product_line", "period_start").group_by("product_line", maintain_order=True):
         name = str(line)
@@ -49,38 +48,40 @@ def nps_trend_figure(
         labels = [period_label(start, granularity, fiscal_year_start_month) for start in starts]
         notes = [f"fewer than {min_responses} responses: low confidence" if flag else "" for flag in low]
         figure.add_trace(
-            go.Scatter(
-                x=starts,
-                y=values,
-                mode="lines+markers",
-                name=name,
-                line={"color": color, "width": 2},
-                marker={
+            {
+                "type": "scatter",
+                "x": starts,
+                "y": values,
+                "mode": "lines+markers",
+                "name": name,
+                "line": {"color": color, "width": 2},
+                "marker": {
                     "size": 8,
                     "color": color,
                     "symbol": ["circle-open" if flag else "circle" for flag in low],
                     "line": {"width": 2, "color": color},
                 },
-                customdata=list(zip(labels, responses, notes, strict=True)),
-                hovertemplate=f"{name} · %{{customdata[0]}}: NPS %{{y:+.1f}} (n=%{{customdata[1]:,}})"
+                "customdata": [list(item) for item in zip(labels, responses, notes, strict=True)],
+                "hovertemplate": f"{name} · %{{customdata[0]}}: NPS %{{y:+.1f}} (n=%{{customdata[1]:,}})"
                 "<br>%{customdata[2]}<extra></extra>",
-            )
+            }
         )
         if starts and values[-1] is not None:
             line_ends.append((name, color, starts[-1], values[-1]))
     _label_line_ends(figure, line_ends, nps_by_line.get_column("nps").drop_nulls().to_list())
-    base_layout(
-        figure,
+    figure.house(
         f"Is NPS moving? NPS per product line by {granularity} (hollow: fewer than {min_responses} responses)",
     )
     figure.update_layout(hovermode="closest", margin={"r": 80})
-    figure.update_yaxes(title_text="NPS (points, −100 to +100)", tickformat="+d", zeroline=True, zerolinecolor=MUTED)
+    figure.update_yaxes(
+        title={"text": "NPS (points, −100 to +100)"}, tickformat="+d", zeroline=True, zerolinecolor=MUTED
+    )
     period_ticks(figure, nps_by_line.get_column("period_start").to_list(), granularity, fiscal_year_start_month)
-    return figure
+    return figure.build()
 
 
 def _label_line_ends(
-    figure: go.Figure, line_ends: Sequence[tuple[str, str, date, float]], all_values: Sequence[float]
+    figure: Draft, line_ends: Sequence[tuple[str, str, date, float]], all_values: Sequence[float]
 ) -> None:
     """Name each line at its last point, nudging labels apart so that close lines stay readable."""
     span = (max(all_values) - min(all_values)) if all_values else 0.0
@@ -101,8 +102,7 @@ def _label_line_ends(
                 "font": {"color": color},
             }
         )
-    # set at once: add_annotation per line validated the whole layout each time (4 ms a label)
-    figure.update_layout(annotations=[*figure.layout.annotations, *labels])
+    figure.add_annotations(labels)
 
 
 def nps_mix_figure(nps_overall: pl.DataFrame, *, granularity: Granularity, fiscal_year_start_month: int) -> go.Figure:
@@ -111,33 +111,34 @@ def nps_mix_figure(nps_overall: pl.DataFrame, *, granularity: Granularity, fisca
     starts = frame.get_column("period_start").to_list()
     responses = frame.get_column("responses").to_list()
     labels = [period_label(start, granularity, fiscal_year_start_month) for start in starts]
-    figure = go.Figure()
+    figure = Draft()
     for column, label, color in (
         ("detractor_share", "Detractors (0–6)", BAD),
         ("passive_share", "Passives (7–8)", NEUTRAL),
         ("promoter_share", "Promoters (9–10)", GOOD),
     ):
         figure.add_trace(
-            go.Bar(
-                x=starts,
-                y=rounded(frame.get_column(column).to_list()),
-                name=label,
-                marker={"color": color},
-                customdata=list(zip(labels, responses, strict=True)),
-                hovertemplate=f"%{{customdata[0]}} · {label}: %{{y:.1%}} of %{{customdata[1]:,}} responses"
+            {
+                "type": "bar",
+                "x": starts,
+                "y": rounded(frame.get_column(column).to_list()),
+                "name": label,
+                "marker": {"color": color},
+                "customdata": [list(item) for item in zip(labels, responses, strict=True)],
+                "hovertemplate": f"%{{customdata[0]}} · {label}: %{{y:.1%}} of %{{customdata[1]:,}} responses"
                 "<extra></extra>",
-            )
+            }
         )
-    base_layout(figure, f"Promoter, passive and detractor mix by {granularity}")
+    figure.house(f"Promoter, passive and detractor mix by {granularity}")
     figure.update_layout(
         barmode="stack",
         showlegend=True,
         legend={"orientation": "h", "y": -0.12, "traceorder": "reversed"},
         hovermode="closest",
     )
-    figure.update_yaxes(title_text="Share of scored responses", tickformat=".0%", range=[0, 1])
+    figure.update_yaxes(title={"text": "Share of scored responses"}, tickformat=".0%", range=[0, 1])
     period_ticks(figure, starts, granularity, fiscal_year_start_month)
-    return figure
+    return figure.build()
 
 
 def theme_bars_figure(
@@ -183,7 +184,7 @@ def theme_trend_figure(
     partial: Sequence[Period],
 ) -> go.Figure:
     """Small multiples: mentions per period of each theme, on one shared scale; cut-short periods shaded."""
-    figure = make_subplots(rows=1, cols=max(len(themes), 1), shared_yaxes=True, subplot_titles=list(themes))
+    figure = Draft.grid(1, max(len(themes), 1), themes, shared_yaxes=True)
     starts = sorted(set(trend.get_column("period_start").to_list()))
     by_theme = trend.sort("period_start").partition_by("theme", as_dict=True)
     bands: list[dict[str, object]] = []
@@ -192,30 +193,32 @@ def theme_trend_figure(
         theme_starts = rows.get_column("period_start").to_list()
         labels = [period_label(start, granularity, fiscal_year_start_month) for start in theme_starts]
         figure.add_trace(
-            go.Scatter(
-                x=theme_starts,
-                y=rows.get_column("mentions").to_list(),
-                mode="lines+markers",
-                name=theme,
-                line={"color": INK, "width": 2},
-                marker={"size": 5},
-                customdata=labels,
-                hovertemplate=f"{theme} · %{{customdata}}: %{{y:,}} mentions<extra></extra>",
-            ),
+            {
+                "type": "scatter",
+                "x": theme_starts,
+                "y": rows.get_column("mentions").to_list(),
+                "mode": "lines+markers",
+                "name": theme,
+                "line": {"color": INK, "width": 2},
+                "marker": {"size": 5},
+                "customdata": labels,
+                "hovertemplate": f"{theme} · %{{customdata}}: %{{y:,}} mentions<extra></extra>",
+            },
             row=1,
             col=index,
         )
         bands += partial_period_shapes(figure, partial, row=1, col=index)
     if bands:
-        figure.update_layout(shapes=bands)
-    base_layout(figure, f"How often are the top {len(themes)} themes raised? Mentions per {granularity}")
+        figure.add_shapes(bands)
+    figure.house(f"How often are the top {len(themes)} themes raised? Mentions per {granularity}")
     figure.update_layout(hovermode="closest")
-    figure.update_annotations(font={"size": 12})
-    figure.update_yaxes(title_text="Mentions", row=1, col=1)
+    for annotation in figure.layout.get("annotations", ()):
+        annotation["font"] = {"size": 12}
+    figure.update_yaxes(title={"text": "Mentions"}, row=1, col=1)
     figure.update_yaxes(gridcolor="#eef0f2", rangemode="tozero")
     figure.update_xaxes(showgrid=False, linecolor=MUTED)
     panel_period_ticks(figure, starts, granularity, fiscal_year_start_month)
-    return figure
+    return figure.build()
 
 
 def mix_figure(volume: pl.DataFrame, *, category: str, title: str, number_format: NumberFormat) -> go.Figure:
@@ -243,28 +246,31 @@ def sentiment_by_line_figure(shares: pl.DataFrame, *, colors: Mapping[str, str])
     frame = shares.sort("product_line")
     lines = [str(line) for line in frame.get_column("product_line").to_list()]
     counts = frame.get_column("with_sentiment").to_list()
-    figure = go.Figure()
+    figure = Draft()
     for column, count_column, label, color in (
         ("positive_share", "positive", "Positive", GOOD),
         ("neutral_share", "neutral", "Neutral", NEUTRAL),
         ("negative_share", "negative", "Negative", BAD),
     ):
         figure.add_trace(
-            go.Bar(
-                x=rounded(frame.get_column(column).to_list()),
-                y=lines,
-                orientation="h",
-                name=label,
-                marker={"color": color},
-                text=[f"{share:.0%}" if share is not None else "" for share in frame.get_column(column).to_list()],
-                textposition="inside",
-                insidetextanchor="middle",
-                customdata=list(zip(frame.get_column(count_column).to_list(), counts, strict=True)),
-                hovertemplate=f"%{{y}} · {label}: %{{x:.1%}} (%{{customdata[0]:,}} of %{{customdata[1]:,}})"
+            {
+                "type": "bar",
+                "x": rounded(frame.get_column(column).to_list()),
+                "y": lines,
+                "orientation": "h",
+                "name": label,
+                "marker": {"color": color},
+                "text": [f"{share:.0%}" if share is not None else "" for share in frame.get_column(column).to_list()],
+                "textposition": "inside",
+                "insidetextanchor": "middle",
+                "customdata": [
+                    list(item) for item in zip(frame.get_column(count_column).to_list(), counts, strict=True)
+                ],
+                "hovertemplate": f"%{{y}} · {label}: %{{x:.1%}} (%{{customdata[0]:,}} of %{{customdata[1]:,}})"
                 "<extra></extra>",
-            )
+            }
         )
-    base_layout(figure, "Sentiment per product line", height=max(220, 130 + 38 * len(lines)))
+    figure.house("Sentiment per product line", height=max(220, 130 + 38 * len(lines)))
     figure.update_layout(
         barmode="stack",
         showlegend=True,
@@ -280,4 +286,4 @@ def sentiment_by_line_figure(shares: pl.DataFrame, *, colors: Mapping[str, str])
     )
     # Each bar is labelled with its shares, so the axis needs no ticks; the legend sits where they would.
     figure.update_xaxes(tickformat=".0%", range=[0, 1], showticklabels=False)
-    return figure
+    return figure.build()

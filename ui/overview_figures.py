@@ -10,10 +10,9 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 from babel.numbers import get_currency_symbol
-from plotly.subplots import make_subplots
 
 from insights.overview import ADOPTION_KEY, FEEDBACK_KEY, NPS_KEY, change_basis
-from ui.charts import HOUSE_X_AXIS, HOUSE_Y_AXIS, MUTED, NEUTRAL, PALETTE, axis_reference, house_layout
+from ui.charts import HOUSE_X_AXIS, HOUSE_Y_AXIS, MUTED, NEUTRAL, PALETTE, Draft, axis_name, house_layout
 
 _COLUMNS_PER_ROW = 3
 _ROW_HEIGHT = 230
@@ -96,11 +95,11 @@ def paired_trends_figure(
     lines = list(dict.fromkeys(trends.get_column("product_line").to_list()))
     columns = max(1, min(_COLUMNS_PER_ROW, len(lines)))
     rows = max(1, math.ceil(len(lines) / columns))
-    figure = make_subplots(
-        rows=rows,
-        cols=columns,
+    figure = Draft.grid(
+        rows,
+        columns,
+        lines,
         specs=[[{"secondary_y": True} for _ in range(columns)] for _ in range(rows)],
-        subplot_titles=lines,
         horizontal_spacing=0.09,
         vertical_spacing=0.16 if rows > 1 else 0.1,
     )
@@ -109,10 +108,10 @@ def paired_trends_figure(
     high = max(0.0, float(scored.max())) if scored.len() else 10.0  # type: ignore[arg-type]
     nps_range = [math.floor((low - _NPS_PADDING) / 10) * 10, math.ceil((high + _NPS_PADDING) / 10) * 10]
     money = revenue_unit == "currency"
-    # The figure is made in one go from plain dicts: the grid's layout from make_subplots, then traces and axes set
-    # in place. Updating a Plotly figure object panel by panel validated the whole grid on every call, which cost more
-    # than all the numbers (0.25 s for a dozen panels, against 0.05 s).
-    layout: dict[str, Any] = figure.layout.to_plotly_json()
+    # The figure is made in one go from plain dicts: the grid's layout (make_subplots', kept per grid), then traces
+    # and axes set in place. Updating a Plotly figure object panel by panel validated the whole grid on every call,
+    # which cost more than all the numbers (0.25 s for a dozen panels, against 0.01 s).
+    layout: dict[str, Any] = figure.layout
     traces: list[dict[str, Any]] = []
     for index, line in enumerate(lines):
         row, column = index // columns + 1, index % columns + 1
@@ -123,51 +122,50 @@ def paired_trends_figure(
         nps_values = [None if value is None else round(value, 1) for value in rows_of_line.get_column("nps")]
         responses = rows_of_line.get_column("responses").to_list()
         low_confidence = rows_of_line.get_column("low_confidence").to_list()
-        primary = figure.get_subplot(row, column)
-        second = figure.get_subplot(row, column, secondary_y=True)
-        x_ref, y_ref, y2_ref = (
-            axis_reference(axis.plotly_name) for axis in (primary.xaxis, primary.yaxis, second.yaxis)
-        )
+        x_ref, y_ref = figure.axes(row, column)
+        y2_ref = figure.secondary_axis(row, column)
         traces.append(
-            go.Bar(
-                x=periods,
-                y=revenue,
-                name=f"{line} · {revenue_label}",
-                marker={"color": color, "opacity": 0.35},
-                hovertemplate=(
+            {
+                "type": "bar",
+                "x": periods,
+                "y": revenue,
+                "name": f"{line} · {revenue_label}",
+                "marker": {"color": color, "opacity": 0.35},
+                "hovertemplate": (
                     f"{line} · %{{x}}<br>{revenue_label}: "
                     + (f"{symbol}%{{y:,.0f}}" if money else "%{y:,.2f}")
                     + "<extra></extra>"
                 ),
-                xaxis=x_ref,
-                yaxis=y_ref,
-            ).to_plotly_json()
+                "xaxis": x_ref,
+                "yaxis": y_ref,
+            }
         )
         traces.append(
-            go.Scatter(
-                x=periods,
-                y=nps_values,
-                name=f"{line} · NPS",
-                mode="lines+markers",
-                line={"color": color, "width": 2.5},
-                marker={
+            {
+                "type": "scatter",
+                "x": periods,
+                "y": nps_values,
+                "name": f"{line} · NPS",
+                "mode": "lines+markers",
+                "line": {"color": color, "width": 2.5},
+                "marker": {
                     "size": 7,
                     "color": ["white" if flag else color for flag in low_confidence],
                     "line": {"color": color, "width": 2},
                 },
-                customdata=[
+                "customdata": [
                     [count, "low confidence" if flag else ""]
                     for count, flag in zip(responses, low_confidence, strict=True)
                 ],
-                hovertemplate=(
+                "hovertemplate": (
                     f"{line} · %{{x}}<br>NPS %{{y:+.0f}} (n=%{{customdata[0]:,}}) %{{customdata[1]}}<extra></extra>"
                 ),
-                connectgaps=True,
-                xaxis=x_ref,
-                yaxis=y2_ref,
-            ).to_plotly_json()
+                "connectgaps": True,
+                "xaxis": x_ref,
+                "yaxis": y2_ref,
+            }
         )
-        layout[primary.yaxis.plotly_name] |= {
+        layout[axis_name(y_ref)] |= {
             "rangemode": "tozero",
             "tickprefix": symbol if money else "",
             "tickformat": "~s",
@@ -178,7 +176,7 @@ def paired_trends_figure(
             },
             "gridcolor": "#eef0f2",
         }
-        layout[second.yaxis.plotly_name] |= {
+        layout[axis_name(y2_ref)] |= {
             "range": nps_range,
             "tickmode": "linear",
             "tick0": 0,
@@ -191,7 +189,7 @@ def paired_trends_figure(
         }
         # Labels that do not fit are left to the hover.
         step = 1 if len(periods) <= _ALL_TICKS else math.ceil(len(periods) / _MAX_TICKS)
-        layout[primary.xaxis.plotly_name] |= {
+        layout[axis_name(x_ref)] |= {
             "type": "category",
             "categoryorder": "array",
             "categoryarray": periods,
@@ -210,4 +208,5 @@ def paired_trends_figure(
             layout[name] |= HOUSE_Y_AXIS
     layout |= house_layout(title, height=rows * _ROW_HEIGHT + 90)
     layout |= {"hovermode": "closest", "bargap": 0.25, "margin": {"l": 10, "r": 10, "t": 80, "b": 10}}
-    return go.Figure(data=traces, layout=layout)
+    figure.data = traces
+    return figure.build()

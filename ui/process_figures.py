@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Literal
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from insights.formatting import NumberFormat, format_value
 from insights.periods import Granularity, Period, period_label
@@ -20,9 +19,10 @@ from ui.charts import (
     INK,
     MUTED,
     NEUTRAL,
-    base_layout,
+    Draft,
     line_swatch,
     panel_period_ticks,
+    partial_period_shapes,
     ranked_bars_figure,
     rounded,
 )
@@ -104,28 +104,30 @@ def adoption_matrix_figure(matrix: pl.DataFrame, *, colors: Mapping[str, str], t
         text.append(text_row)
         hover.append(hover_row)
     team_names = [team for _, team in teams]
-    figure = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=practices,
-            y=team_names,
-            text=text,
-            texttemplate="%{text}",
-            customdata=hover,
-            colorscale=[[0, NOT_ADOPTED], [1, INK]],
-            zmin=0,
-            zmax=1,
-            showscale=False,
-            xgap=2,
-            ygap=2,
-            hoverongaps=False,
-            hovertemplate=(
+    figure = Draft()
+    figure.add_trace(
+        {
+            "type": "heatmap",
+            "z": z,
+            "x": practices,
+            "y": team_names,
+            "text": text,
+            "texttemplate": "%{text}",
+            "customdata": hover,
+            "colorscale": [[0, NOT_ADOPTED], [1, INK]],
+            "zmin": 0,
+            "zmax": 1,
+            "showscale": False,
+            "xgap": 2,
+            "ygap": 2,
+            "hoverongaps": False,
+            "hovertemplate": (
                 "%{y} · %{x}: %{customdata[0]} done of %{customdata[1]} occurrences, last done %{customdata[2]}"
                 "<extra></extra>"
             ),
-        )
+        }
     )
-    base_layout(figure, title, height=max(300, 26 * len(team_names) + 170))
+    figure.house(title, height=max(300, 26 * len(team_names) + 170))
     # The practice names sit above the matrix, under the title.
     figure.update_layout(hovermode="closest", plot_bgcolor="white", margin={"t": 100})
     figure.update_yaxes(
@@ -135,7 +137,7 @@ def adoption_matrix_figure(matrix: pl.DataFrame, *, colors: Mapping[str, str], t
         ticktext=[line_swatch(team, colors.get(line, INK)) for line, team in teams],
     )
     figure.update_xaxes(side="top", tickangle=0)
-    return figure
+    return figure.build()
 
 
 def adoption_trend_figure(
@@ -151,16 +153,17 @@ def adoption_trend_figure(
     columns = min(_PANELS_PER_ROW, max(len(practices), 1))
     rows = max(math.ceil(len(practices) / columns), 1)
     # One time axis for all panels, so a practice rolled out mid-range starts where its roll-out is.
-    figure = make_subplots(
-        rows=rows,
-        cols=columns,
+    figure = Draft.grid(
+        rows,
+        columns,
+        practices,
         shared_xaxes="all",
         shared_yaxes=True,
-        subplot_titles=practices,
         vertical_spacing=0.12,
         horizontal_spacing=0.03,
     )
-    figure.update_annotations(font={"size": 12})  # the panel titles; the marks below set their own
+    for annotation in figure.layout.get("annotations", ()):
+        annotation["font"] = {"size": 12}  # the panel titles; the marks below set their own
     per_practice = by_period.sort("period_start").partition_by("practice", as_dict=True)
     marks = markers.select("practice", "date", "label", "kind").rows()
     event_numbers = _event_numbers(markers)
@@ -171,47 +174,32 @@ def adoption_trend_figure(
         frame = per_practice[(practice,)]
         starts = frame.get_column("period_start").to_list()
         figure.add_trace(
-            go.Scatter(
-                x=starts,
-                y=rounded(frame.get_column("adoption_rate").to_list()),
-                mode="lines+markers",
-                name=practice,
-                line={"color": INK, "width": 2},
-                marker={"size": 5},
-                customdata=list(
-                    zip(
+            {
+                "type": "scatter",
+                "x": starts,
+                "y": rounded(frame.get_column("adoption_rate").to_list()),
+                "mode": "lines+markers",
+                "name": practice,
+                "line": {"color": INK, "width": 2},
+                "marker": {"size": 5},
+                "customdata": [
+                    list(item)
+                    for item in zip(
                         [period_label(start, granularity, fiscal_year_start_month) for start in starts],
                         frame.get_column("teams_adopted").to_list(),
                         frame.get_column("teams_in_scope").to_list(),
                         strict=True,
                     )
-                ),
-                hovertemplate=f"{practice} · %{{customdata[0]}}: %{{y:.0%}} "
+                ],
+                "hovertemplate": f"{practice} · %{{customdata[0]}}: %{{y:.0%}} "
                 "(%{customdata[1]} of %{customdata[2]} teams)<extra></extra>",
-            ),
+            },
             row=row,
             col=col,
         )
-        # Bands, lines and labels are collected and set once: Plotly's add_vrect/add_vline per panel cost a
-        # layout pass each, seconds on a range with a few events.
-        axis = "" if index == 0 else str(index + 1)
-        for period in partial:
-            half = (period.end - period.start + timedelta(days=1)) / 2
-            shapes.append(
-                {
-                    "type": "rect",
-                    "x0": period.start - half * 0.9,
-                    "x1": period.start + half * 0.9,
-                    "xref": f"x{axis}",
-                    "y0": 0,
-                    "y1": 1,
-                    "yref": f"y{axis} domain",
-                    "fillcolor": "#eef0f2",
-                    "opacity": 0.7,
-                    "line": {"width": 0},
-                    "layer": "below",
-                }
-            )
+        x_ref, y_axis = figure.axes(row, col)
+        y_ref = f"{y_axis} domain"
+        shapes += partial_period_shapes(figure, partial, row=row, col=col)
         for mark_practice, day, label, kind in marks:
             if mark_practice not in (None, practice):
                 continue
@@ -220,19 +208,19 @@ def adoption_trend_figure(
                     "type": "line",
                     "x0": day,
                     "x1": day,
-                    "xref": f"x{axis}",
+                    "xref": x_ref,
                     "y0": 0,
                     "y1": 1,
-                    "yref": f"y{axis} domain",
+                    "yref": y_ref,
                     "line": {"color": NEUTRAL, "dash": "dot", "width": 1},
                 }
             )
             annotations.append(
                 {
                     "x": day,
-                    "xref": f"x{axis}",
+                    "xref": x_ref,
                     "y": 0.02 if kind == "rollout" else 0.98,
-                    "yref": f"y{axis} domain",
+                    "yref": y_ref,
                     # Events apply to every panel: a number here, the words in the caption (markers_caption).
                     "text": "rolled out" if kind == "rollout" else event_numbers.get((day, str(label)), "•"),
                     "showarrow": False,
@@ -243,21 +231,20 @@ def adoption_trend_figure(
                 }
             )
     if shapes:
-        figure.update_layout(shapes=shapes)
+        figure.add_shapes(shapes)
     if annotations:
-        figure.update_layout(annotations=[*figure.layout.annotations, *annotations])
-    base_layout(
-        figure,
+        figure.add_annotations(annotations)
+    figure.house(
         f"Is each practice taking hold? Share of teams that ran it, per {granularity}",
         height=260 * rows + 80,
     )
     figure.update_layout(hovermode="closest")
     figure.update_yaxes(range=[0, 1.05], tickformat=".0%", gridcolor="#eef0f2")
     for row in range(1, rows + 1):
-        figure.update_yaxes(title_text="Teams that ran it", row=row, col=1)
+        figure.update_yaxes(title={"text": "Teams that ran it"}, row=row, col=1)
     figure.update_xaxes(showgrid=False, linecolor=MUTED)
     panel_period_ticks(figure, by_period.get_column("period_start").to_list(), granularity, fiscal_year_start_month)
-    return figure
+    return figure.build()
 
 
 def _event_numbers(markers: pl.DataFrame) -> dict[tuple[date, str], str]:
