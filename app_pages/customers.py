@@ -70,17 +70,24 @@ def _kpi_numbers(
     # render_kpis checks first
     assert view.period is not None
     assert view.comparison is not None
-    lines = view.lines_filter
-    in_period = scope_feedback(feedback, lines, view.period.start, view.period.end)
-    in_comparison = scope_feedback(feedback, lines, view.comparison.start, view.comparison.end)
-    now = customer_pulse(in_period, min_responses=minimum).row(0, named=True)
-    before = customer_pulse(in_comparison, min_responses=minimum).row(0, named=True)
-    change = nps_change(nps(in_period, min_responses=minimum), nps(in_comparison, min_responses=minimum), on=())
     window = complete_periods(
         view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
     )
+    history_start = window[0].start if window else view.period.start
+    # One cut by product line of the days all of them span; the periods are slices of it (the rows are in date order).
+    lines_cut = scope_feedback(
+        feedback,
+        view.lines_filter,
+        min(view.comparison.start, history_start, view.period.start),
+        max(view.comparison.end, view.period.end),
+    )
+    in_period = scope_feedback(lines_cut, None, view.period.start, view.period.end)
+    in_comparison = scope_feedback(lines_cut, None, view.comparison.start, view.comparison.end)
+    now = customer_pulse(in_period, min_responses=minimum).row(0, named=True)
+    before = customer_pulse(in_comparison, min_responses=minimum).row(0, named=True)
+    change = nps_change(nps(in_period, min_responses=minimum), nps(in_comparison, min_responses=minimum), on=())
     history = customer_pulse_by_period(
-        scope_feedback(feedback, lines, window[0].start if window else view.period.start, view.period.end),
+        scope_feedback(lines_cut, None, history_start, view.period.end),
         view.granularity,
         view.fiscal_year_start_month,
         minimum,

@@ -100,8 +100,10 @@ def ranked_themes(ranking: pl.DataFrame, order: ThemeOrder, limit: int) -> pl.Da
 
 
 def _negative_arr(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    # lazy, so that the filters copy only the columns read here
     latest_arr = (
-        feedback.filter(
+        feedback.lazy()
+        .filter(
             pl.col("account").is_not_null(),
             pl.col("account_arr").is_not_null(),
         )
@@ -109,7 +111,8 @@ def _negative_arr(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
         .agg(pl.col("account_arr").sort_by("date", "account_arr").last().alias("latest_arr"))
     )
     negative_accounts = (
-        feedback.filter(
+        feedback.lazy()
+        .filter(
             pl.col("sentiment") == "negative",
             pl.col("account").is_not_null(),
         )
@@ -117,6 +120,7 @@ def _negative_arr(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
         .unique()
         # An account without any ARR on record still counts as an account, with no ARR behind it.
         .join(latest_arr, on=[*by, "account"], how="left", nulls_equal=True)
+        .collect()
     )
     aggregations = (
         pl.len().cast(pl.Int64).alias("negative_accounts"),

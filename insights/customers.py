@@ -29,7 +29,8 @@ def scope_feedback(
 
 def nps(feedback: pl.DataFrame, by: Sequence[str] = (), min_responses: int = 30) -> pl.DataFrame:
     """NPS, its response count, the promoter/passive/detractor mix and a low-confidence flag, per group of ``by``."""
-    scored = feedback.filter(pl.col("nps_score").is_not_null())
+    # lazy, so that only the columns the counts read are filtered (not the text of every scored row)
+    scored = feedback.lazy().filter(pl.col("nps_score").is_not_null())
     counts = _aggregate(
         scored,
         by,
@@ -171,12 +172,12 @@ def sentiment_mix(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
 
 def theme_ranking(feedback: pl.DataFrame) -> pl.DataFrame:
     """Each theme's mentions, negative mentions, accounts and the ARR behind it, ranked by volume and by ARR."""
-    tagged = feedback.with_columns(_theme_or_untagged())
+    tagged = feedback.lazy().select("theme", "account", "sentiment").with_columns(_theme_or_untagged())
     arr_by_theme = (
         tagged.select("theme", "account")
         .filter(pl.col("account").is_not_null())
         .unique()
-        .join(_latest_account_arr(feedback), on="account", how="inner")
+        .join(_latest_account_arr(feedback).lazy(), on="account", how="inner")
         .group_by("theme")
         .agg(pl.col("latest_arr").sum().alias("arr"))
     )
@@ -188,6 +189,7 @@ def theme_ranking(feedback: pl.DataFrame) -> pl.DataFrame:
     )
     return (
         counts.join(arr_by_theme, on="theme", how="left")
+        .collect()
         .with_columns(
             pl.col("arr").fill_null(0.0),
             _negative_share(pl.col("negative"), pl.col("with_sentiment")).alias("negative_share"),
@@ -234,7 +236,8 @@ def theme_trend(
 def top_negative_theme(feedback: pl.DataFrame, by: Sequence[str] = ("product_line",)) -> pl.DataFrame:
     """Per group of ``by``, the theme with the most negative mentions (ties: by name); groups with none are absent."""
     negative_counts = (
-        feedback.filter(pl.col("sentiment") == "negative")
+        feedback.lazy()
+        .filter(pl.col("sentiment") == "negative")
         .with_columns(_theme_or_untagged())
         .group_by(*by, "theme")
         .agg(pl.len().cast(pl.Int64).alias("negative"))
@@ -245,6 +248,7 @@ def top_negative_theme(feedback: pl.DataFrame, by: Sequence[str] = ("product_lin
             descending=[*[False] * len(by), True, False],
             nulls_last=True,
         )
+        .collect()
     )
     if not by:
         return negative_counts.head(1)
@@ -266,11 +270,12 @@ def verbatims(feedback: pl.DataFrame, search: str | None, limit: int | None = No
     return newest_first if limit is None else newest_first.head(limit)
 
 
-def _aggregate(frame: pl.DataFrame, by: Sequence[str], *aggregations: pl.Expr) -> pl.DataFrame:
+def _aggregate(frame: pl.DataFrame | pl.LazyFrame, by: Sequence[str], *aggregations: pl.Expr) -> pl.DataFrame:
     # With no grouping columns the whole frame is one group, so an empty frame still yields its one row of zeros.
+    # Lazy: only the columns the aggregations read are touched.
     if not by:
-        return frame.select(*aggregations)
-    return frame.group_by(*by).agg(*aggregations).sort(*by, nulls_last=True)
+        return frame.lazy().select(*aggregations).collect()
+    return frame.lazy().group_by(*by).agg(*aggregations).sort(*by, nulls_last=True).collect()
 
 
 def _share_of_responses(count: pl.Expr) -> pl.Expr:
@@ -289,10 +294,12 @@ def _theme_or_untagged() -> pl.Expr:
 def _latest_account_arr(feedback: pl.DataFrame) -> pl.DataFrame:
     # An account's ARR is the one on its latest feedback row (any theme); on a same-day tie the larger ARR wins.
     return (
-        feedback.filter(
+        feedback.lazy()
+        .filter(
             pl.col("account").is_not_null(),
             pl.col("account_arr").is_not_null(),
         )
         .group_by("account")
         .agg(pl.col("account_arr").sort_by("date", "account_arr").last().alias("latest_arr"))
+        .collect()
     )

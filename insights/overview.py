@@ -178,7 +178,9 @@ def overview_cards(
     if view.period is None or view.comparison is None:
         return pl.DataFrame(schema=CARD_SCHEMA)
     period, comparison = view.period, view.comparison
-    feedback = scope_feedback(_dataset(datasets, "feedback"), view.lines_filter, None, None)
+    feedback = scope_feedback(
+        _dataset(datasets, "feedback"), view.lines_filter, *_span(period, comparison, *sparkline_periods(view))
+    )
     cards = [
         _metric_cards(datasets, view, period, comparison),
         _nps_card(feedback, view, period, comparison, min_responses),
@@ -211,7 +213,7 @@ def product_line_scorecard(
         on="product_line",
         how="left",
     )
-    feedback = scope_feedback(_dataset(datasets, "feedback"), view.lines_filter, None, None)
+    feedback = scope_feedback(_dataset(datasets, "feedback"), view.lines_filter, *_span(period, comparison))
     in_period = scope_feedback(feedback, None, period.start, period.end)
     in_comparison = scope_feedback(feedback, None, comparison.start, comparison.end)
     nps_columns = nps_change(
@@ -540,6 +542,12 @@ def _card_row(
         relative_change(pl.col("value"), pl.col("previous")).alias("delta_pct"),
         _improved(delta, pl.col("higher_is_better")).alias("improved"),
     )
+
+
+def _span(*periods: Period) -> tuple[date, date]:
+    # The days from the first period's start to the last one's end: only those rows are cut by product line (a cut of
+    # dated rows kept in date order is a slice; a cut by line copies what it keeps).
+    return min(period.start for period in periods), max(period.end for period in periods)
 
 
 def _in(frame: pl.DataFrame, period: Period) -> pl.DataFrame:
