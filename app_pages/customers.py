@@ -10,6 +10,8 @@ import streamlit as st
 from insights.customer_views import customer_pulse, customer_pulse_by_period, ranked_themes, sentiment_shares
 from insights.customers import (
     feedback_volume,
+    matching_feedback,
+    newest_first,
     nps,
     nps_by_period,
     nps_change,
@@ -355,8 +357,8 @@ def render_mix(feedback: pl.DataFrame, view: View, formats: NumberFormat, data_v
 
 def _newest_verbatims(feedback: pl.DataFrame, search: str) -> tuple[int, pl.DataFrame]:
     """How many rows match the search, and the newest of them to show."""
-    matching = verbatims(feedback, search)
-    return matching.height, matching.head(VERBATIMS_SHOWN).select(VERBATIM_COLUMNS)
+    matching = matching_feedback(feedback, search)
+    return matching.height, newest_first(matching, VERBATIMS_SHOWN).select(VERBATIM_COLUMNS)
 
 
 def render_verbatims(feedback: pl.DataFrame, view: View, current: Settings, data_version: str) -> None:

@@ -257,17 +257,32 @@ def top_negative_theme(feedback: pl.DataFrame, by: Sequence[str] = ("product_lin
 
 def verbatims(feedback: pl.DataFrame, search: str | None, limit: int | None = None) -> pl.DataFrame:
     """Feedback whose text, theme or account contains ``search`` (case-insensitive, literal), newest first."""
-    matching = feedback
+    return newest_first(matching_feedback(feedback, search), limit)
+
+
+def matching_feedback(feedback: pl.DataFrame, search: str | None) -> pl.DataFrame:
+    """Feedback whose text, theme or account contains ``search`` (case-insensitive, literal), in its order."""
     needle = (search or "").strip().lower()
-    if needle:
-        matching = feedback.filter(
-            pl.any_horizontal(
-                pl.col(column).str.to_lowercase().str.contains(needle, literal=True).fill_null(False)
-                for column in ("text", "theme", "account")
-            )
+    if not needle:
+        return feedback
+    return feedback.filter(
+        pl.any_horizontal(
+            pl.col(column).str.to_lowercase().str.contains(needle, literal=True).fill_null(False)
+            for column in ("text", "theme", "account")
         )
-    newest_first = matching.sort("date", descending=True, nulls_last=True, maintain_order=True)
-    return newest_first if limit is None else newest_first.head(limit)
+    )
+
+
+def newest_first(feedback: pl.DataFrame, limit: int | None = None) -> pl.DataFrame:
+    """The rows newest first (rows of the same day in their order, undated ones last), the first ``limit`` of them."""
+    dates = feedback.get_column("date")
+    if limit is not None and feedback.height > limit and dates.flags["SORTED_ASC"] and dates.null_count() == 0:
+        # Rows kept in date order: the newest ``limit`` lie in the tail from the first row of the day the limit falls
+        # on; only that tail is sorted (the whole of a year of feedback took 35 ms).
+        boundary = dates[feedback.height - limit]
+        feedback = feedback.slice(int(dates.search_sorted(boundary, side="left")))
+    ordered = feedback.sort("date", descending=True, nulls_last=True, maintain_order=True)
+    return ordered if limit is None else ordered.head(limit)
 
 
 def _aggregate(frame: pl.DataFrame | pl.LazyFrame, by: Sequence[str], *aggregations: pl.Expr) -> pl.DataFrame:

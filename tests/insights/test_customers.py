@@ -10,6 +10,7 @@ from polars.testing import assert_frame_equal
 
 from insights.customers import (
     feedback_volume,
+    newest_first,
     nps,
     nps_by_period,
     nps_change,
@@ -909,3 +910,15 @@ def test_verbatims_limit() -> None:
 
 def test_verbatims_empty() -> None:
     assert_frame_equal(verbatims(EMPTY_FEEDBACK, "anything", limit=5), EMPTY_FEEDBACK)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5, 6, 7, 20])
+def test_newest_first_of_rows_in_date_order_equals_a_full_sort(limit: int) -> None:
+    # Rows kept in date order (sources.files.in_date_order) take the tail from the limit's day: the same rows, in the
+    # same order (ties in their order), as sorting them all.
+    days = [date(2025, 1, 1), date(2025, 1, 2), date(2025, 1, 2), date(2025, 1, 2), date(2025, 1, 3), date(2025, 1, 3)]
+    frame = pl.DataFrame({"date": days, "text": [f"row {index}" for index in range(len(days))]})
+    flagged = frame.with_columns(pl.col("date").set_sorted())
+    expected = frame.sort("date", descending=True, maintain_order=True).head(limit)
+    assert_frame_equal(newest_first(flagged, limit), expected)
+    assert_frame_equal(newest_first(frame, limit), expected)

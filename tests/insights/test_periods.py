@@ -64,6 +64,16 @@ def test_period_start_fiscal_february() -> None:
     assert _starts(days, "year", 2) == [date(2024, 2, 1), date(2025, 2, 1), date(2024, 2, 1), date(2025, 2, 1)]
 
 
+@pytest.mark.parametrize("fiscal_year", range(1, 13))
+@pytest.mark.parametrize("granularity", ["quarter", "year"])
+def test_period_start_every_day_of_two_centuries(granularity: Granularity, fiscal_year: int) -> None:
+    # The native truncation (calendar-aligned fiscal years) and the arithmetic (the others) agree with period_for on
+    # every day from 1899 to 2101, leap days and the century years among them, and keep nulls.
+    days = pl.date_range(date(1899, 1, 1), date(2101, 12, 31), eager=True).to_list()
+    expected = [period_for(day, granularity, fiscal_year).start for day in days]
+    assert _starts([*days, None], granularity, fiscal_year) == [*expected, None]
+
+
 def test_period_start_empty() -> None:
     assert _starts([], "quarter", 4) == []
 
