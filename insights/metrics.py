@@ -95,6 +95,23 @@ def period_values(
     )
 
 
+class PeriodValues:
+    """``period_values`` of one set of metric rows, each period and grouping rolled up once and kept: the notable
+    changes compare the same few periods in several ways (17 roll-ups of 6 distinct ones, 0.2 s at 10M rows)."""
+
+    def __init__(self, metrics: pl.DataFrame, catalog: pl.DataFrame) -> None:
+        self.metrics = metrics
+        self.catalog = catalog
+        self._kept: dict[tuple[Period, tuple[str, ...]], pl.DataFrame] = {}
+
+    def __call__(self, period: Period, by: Sequence[str] = ("product_line",)) -> pl.DataFrame:
+        """``period_values(metrics, catalog, period, by)``."""
+        key = (period, tuple(by))
+        if key not in self._kept:
+            self._kept[key] = period_values(self.metrics, self.catalog, period, by)
+        return self._kept[key]
+
+
 def delta_pct(value: pl.Expr, previous: pl.Expr) -> pl.Expr:
     """Relative change from ``previous`` to ``value`` (as a fraction of |previous|); null when previous is 0 or null."""
     return pl.when(previous.is_null() | (previous == 0)).then(None).otherwise((value - previous) / previous.abs())
@@ -196,14 +213,15 @@ def kpi_table(
     comparison: Period,
     product_lines: Sequence[str] | None,
     all_product_lines: Sequence[str],
+    values: PeriodValues | None = None,
 ) -> pl.DataFrame:
-    """One row per catalog metric with data in either period: company value, change, target and status."""
-    scoped = metrics_for_periods(metrics, product_lines, (period, comparison))
-    compared = compare_periods(
-        period_values(scoped, catalog, period, by=()),
-        period_values(scoped, catalog, comparison, by=()),
-        on=("metric",),
-    )
+    """One row per catalog metric with data in either period: company value, change, target and status.
+
+    ``values``: the roll-ups of ``metrics`` already cut to ``product_lines``, when the caller keeps them.
+    """
+    if values is None:
+        values = PeriodValues(metrics_for_periods(metrics, product_lines, (period, comparison)), catalog)
+    compared = compare_periods(values(period, by=()), values(comparison, by=()), on=("metric",))
     period_targets = targets_for_period(
         targets, catalog, period, product_lines, all_product_lines, by_product_line=False
     )
@@ -345,14 +363,17 @@ def _rollup_rows(metrics: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     return metrics if is_prepared(metrics) else prepare_metrics(metrics, catalog)
 
 
-def _series_value() -> pl.Expr:
+def _series_value(in_date_order: bool) -> pl.Expr:
     # Within one series the catalog's aggregation applies: flows add up, stocks take the latest, rates average.
+    # A group keeps its rows in the frame's order, so in rows kept in date order the latest is the last one: sorting
+    # every group by date again took half of a roll-up's time (0.14 s for a quarter of 10M rows).
     aggregation = pl.col("aggregation").first()
+    latest = pl.col("value").last() if in_date_order else pl.col("value").sort_by("date", maintain_order=True).last()
     return (
         pl.when(aggregation == "sum")
         .then(pl.col("value").sum())
         .when(aggregation == "last")
-        .then(pl.col("value").sort_by("date").last())
+        .then(latest)
         .otherwise(pl.col("value").mean())
     )
 
@@ -371,7 +392,7 @@ def _roll_up(rows: pl.DataFrame, period_keys: Sequence[str], by: Sequence[str]) 
         .agg(
             pl.col("aggregation").first(),
             pl.col("unit").first(),
-            _series_value().alias("value"),
+            _series_value(bool(rows.get_column("date").flags["SORTED_ASC"])).alias("value"),
             pl.len().alias("observations"),
         )
         .group_by("metric", *by, *period_keys)

@@ -12,11 +12,11 @@ from babel.dates import format_date
 from insights.customers import nps, nps_change, scope_feedback
 from insights.formatting import NumberFormat, format_change, format_delta, format_value
 from insights.metrics import (
+    PeriodValues,
     compare_periods,
     kpi_table,
     metrics_for_periods,
     overview_metrics,
-    period_values,
     revenue_metric,
     target_status,
     targets_for_period,
@@ -85,15 +85,16 @@ def notable_changes(
         context.comparison,
         shift_period(context.period, -2, context.fiscal_year_start_month),
     )
-    metrics = metrics_for_periods(datasets["metrics"], context.product_lines, compared)
+    # each period's roll-ups are made once and shared by the checks below
+    values = PeriodValues(metrics_for_periods(datasets["metrics"], context.product_lines, compared), catalog)
     parts = [
-        _divergences(metrics, catalog, datasets["feedback"], context, thresholds),
-        _target_misses(metrics, catalog, datasets["targets"], context, thresholds),
+        _divergences(values, catalog, datasets["feedback"], context, thresholds),
+        _target_misses(values, catalog, datasets["targets"], context, thresholds),
     ]
-    growers = _growers(metrics, catalog, context, thresholds)
+    growers = _growers(values, catalog, context, thresholds)
     parts += [
         growers,
-        _movers(metrics, catalog, context, thresholds, skip_revenue_of=growers.get_column("product_line").to_list()),
+        _movers(values, catalog, context, thresholds, skip_revenue_of=growers.get_column("product_line").to_list()),
         _rollouts(datasets["adoption"], datasets["teams"], datasets["practices"], context, thresholds),
         _lapses(datasets["adoption"], datasets["teams"], datasets["practices"], context, thresholds, history),
     ]
@@ -111,14 +112,20 @@ def _rows(records: list[dict[str, object]]) -> pl.DataFrame:
 
 
 def metric_changes(
-    metrics: pl.DataFrame, catalog: pl.DataFrame, current: Period, previous: Period, thresholds: Thresholds
+    metrics: pl.DataFrame | PeriodValues,
+    catalog: pl.DataFrame,
+    current: Period,
+    previous: Period,
+    thresholds: Thresholds,
 ) -> pl.DataFrame:
-    """Per metric and product line: the change between two periods, whether it moved notably and if it got worse."""
-    changes = compare_periods(
-        period_values(metrics, catalog, current, by=("product_line",)),
-        period_values(metrics, catalog, previous, by=("product_line",)),
-        on=("metric", "product_line"),
-    ).join(catalog.select("metric", "label", "unit", "higher_is_better"), on="metric", how="inner")
+    """Per metric and product line: the change between two periods, whether it moved notably and if it got worse.
+
+    ``metrics``: the metric rows, or their roll-ups kept (``PeriodValues``).
+    """
+    values = metrics if isinstance(metrics, PeriodValues) else PeriodValues(metrics, catalog)
+    changes = compare_periods(values(current), values(previous), on=("metric", "product_line")).join(
+        catalog.select("metric", "label", "unit", "higher_is_better"), on="metric", how="inner"
+    )
     is_percent = pl.col("unit") == "percent"
     absolute = pl.col("delta").abs()
     relative = pl.col("delta_pct").abs()
@@ -163,7 +170,7 @@ def _label(row: Mapping[str, object]) -> str:
 
 
 def _divergences(
-    metrics: pl.DataFrame,
+    metrics: PeriodValues,
     catalog: pl.DataFrame,
     feedback: pl.DataFrame,
     context: NotableContext,
@@ -246,7 +253,7 @@ def _significant_nps_changes(
 
 
 def _target_misses(
-    metrics: pl.DataFrame,
+    metrics: PeriodValues,
     catalog: pl.DataFrame,
     targets: pl.DataFrame,
     context: NotableContext,
@@ -254,13 +261,20 @@ def _target_misses(
 ) -> pl.DataFrame:
     """Metrics that missed their target in the selected period by more than ``target_miss``, per line and company."""
     period = context.period
-    values = period_values(metrics, catalog, period, by=("product_line",)).select("metric", "product_line", "value")
+    values = metrics(period).select("metric", "product_line", "value")
     line_targets = targets_for_period(
         targets, catalog, period, context.product_lines, context.all_product_lines, by_product_line=True
     )
     per_line = target_status(values, line_targets, catalog, on=("metric", "product_line"))
     company = kpi_table(
-        metrics, catalog, targets, period, context.comparison, context.product_lines, context.all_product_lines
+        metrics.metrics,
+        catalog,
+        targets,
+        period,
+        context.comparison,
+        context.product_lines,
+        context.all_product_lines,
+        values=metrics,
     ).with_columns(pl.lit(None, dtype=pl.String).alias("product_line"))
     columns = ["metric", "product_line", "value", "target", "target_gap_pct"]
     # The company is flagged only against a target of its own: one derived from the lines repeats their flags.
@@ -304,7 +318,7 @@ def _target_misses(
 
 
 def _growers(
-    metrics: pl.DataFrame, catalog: pl.DataFrame, context: NotableContext, thresholds: Thresholds
+    metrics: PeriodValues, catalog: pl.DataFrame, context: NotableContext, thresholds: Thresholds
 ) -> pl.DataFrame:
     """Lines whose revenue metric grew notably and at least ``grower_factor`` times the company's growth."""
     revenue, _ = revenue_metric(catalog)
@@ -312,17 +326,13 @@ def _growers(
         return _empty()
     label, unit = catalog.filter(pl.col("metric") == revenue).select("label", "unit").row(0)
     company = compare_periods(
-        period_values(metrics, catalog, context.period, by=()),
-        period_values(metrics, catalog, context.comparison, by=()),
-        on=("metric",),
+        metrics(context.period, by=()), metrics(context.comparison, by=()), on=("metric",)
     ).filter(pl.col("metric") == revenue)
     company_growth: float | None = company.row(0, named=True)["delta_pct"] if company.height else None
     bar = max(thresholds.relative_change, thresholds.grower_factor * max(company_growth or 0.0, 0.0))
-    lines = compare_periods(
-        period_values(metrics, catalog, context.period, by=("product_line",)),
-        period_values(metrics, catalog, context.comparison, by=("product_line",)),
-        on=("metric", "product_line"),
-    ).filter((pl.col("metric") == revenue) & (pl.col("delta_pct") >= bar))
+    lines = compare_periods(metrics(context.period), metrics(context.comparison), on=("metric", "product_line")).filter(
+        (pl.col("metric") == revenue) & (pl.col("delta_pct") >= bar)
+    )
     records = []
     for row in lines.iter_rows(named=True):
         growth = format_change(row["delta_pct"], context.number_format)
@@ -345,7 +355,7 @@ def _growers(
 
 
 def _movers(
-    metrics: pl.DataFrame,
+    metrics: PeriodValues,
     catalog: pl.DataFrame,
     context: NotableContext,
     thresholds: Thresholds,
