@@ -12,13 +12,23 @@ from babel.numbers import format_decimal
 from insights.formatting import MINUS, NumberFormat, format_change, format_delta, format_value
 from insights.metrics import (
     compare_periods,
+    is_prepared,
     kpi_table,
     metric_values,
+    metrics_for_periods,
     period_values,
     scope_metrics,
     targets_for_period,
 )
-from insights.periods import Granularity, Period, data_coverage_end, metric_grains, period_for, period_label
+from insights.periods import (
+    Granularity,
+    Period,
+    coverage_end,
+    data_coverage_end,
+    metric_grains,
+    period_for,
+    period_label,
+)
 
 # Money and counts differ in size between product lines, so they are compared by relative change; percents, ratios and
 # scores are already on a common scale and are compared by their change in points.
@@ -102,8 +112,7 @@ def metric_definition(
     if entries.height == 0:
         return None
     entry = entries.row(0, named=True)
-    grains = metric_grains(metrics.filter(pl.col("metric") == metric)).get_column("grain").to_list()
-    grain = grains[0] if grains else None
+    grain = _grain(_rows_of(metrics, metric))
     return MetricDefinition(
         metric=metric,
         label=entry["label"] or metric,
@@ -131,7 +140,7 @@ def metric_kpi(
 ) -> pl.DataFrame:
     """The KPI row of one metric (``kpi_table`` columns): value in the period, change, target; empty without data."""
     return kpi_table(
-        metrics.filter(pl.col("metric") == metric),
+        _rows_of(metrics, metric),
         catalog,
         targets.filter(pl.col("metric") == metric),
         period,
@@ -180,7 +189,7 @@ def line_changes(
         return _empty_line_changes()
     unit, higher_is_better = entries.select("unit", "higher_is_better").row(0)
     direction = -1.0 if higher_is_better is False else 1.0
-    scoped = scope_metrics(metrics.filter(pl.col("metric") == metric), product_lines, None, None)
+    scoped = metrics_for_periods(_rows_of(metrics, metric), product_lines, (period, comparison))
     compared = compare_periods(
         period_values(scoped, catalog, period),
         period_values(scoped, catalog, comparison),
@@ -209,7 +218,7 @@ def period_table(
 ) -> pl.DataFrame:
     """Per product line and period of the range: value, the previous period's value, the change, and whether the
     period lies wholly inside the range and the data (values are those of ``metric_trend``)."""
-    metric_rows = scope_metrics(metrics.filter(pl.col("metric") == metric), product_lines, None, None)
+    metric_rows = scope_metrics(_rows_of(metrics, metric), product_lines, None, None)
     first_start = period_for(start, granularity, fiscal_year_start_month).start
     # Rows before the range are kept only for the first period's previous value; rows of the first period that fall
     # before the range start are dropped, so every value matches the trend chart's.
@@ -223,7 +232,7 @@ def period_table(
         fiscal_year_start_month,
         start,
         end,
-        data_coverage_end(metric_rows),
+        _coverage_end(metric_rows),
     ).with_columns(pl.col("value").round(_DECIMALS))
     previous = values.select(
         "product_line",
@@ -259,14 +268,14 @@ def total_vs_target(
     end: date,
 ) -> pl.DataFrame:
     """The selection's total (the company when every line is selected) per period of the range, with its target."""
-    metric_rows = scope_metrics(metrics.filter(pl.col("metric") == metric), product_lines, None, None)
+    metric_rows = scope_metrics(_rows_of(metrics, metric), product_lines, None, None)
     totals = _with_periods(
         metric_values(scope_metrics(metric_rows, None, start, end), catalog, granularity, fiscal_year_start_month, ()),
         granularity,
         fiscal_year_start_month,
         start,
         end,
-        data_coverage_end(metric_rows),
+        _coverage_end(metric_rows),
     )
     metric_targets = targets.filter(pl.col("metric") == metric)
     period_targets: list[float | None] = []
@@ -300,9 +309,8 @@ def breakdown(
     schema = {by: pl.String(), "value": pl.Float64(), "previous": pl.Float64(), "delta": pl.Float64()}
     if by not in metrics.columns:
         return pl.DataFrame(schema={**schema, "delta_pct": pl.Float64()})
-    scoped = scope_metrics(
-        metrics.filter(pl.col("metric") == metric, pl.col(by).is_not_null()), product_lines, None, None
-    )
+    in_periods = metrics_for_periods(_rows_of(metrics, metric), product_lines, (period, comparison))
+    scoped = in_periods.filter(pl.col(by).is_not_null())
     current = period_values(scoped, catalog, period, by=(by,)).select(by, "value")
     previous = period_values(scoped, catalog, comparison, by=(by,)).select(by, "value")
     return (
@@ -311,6 +319,35 @@ def breakdown(
         .with_columns(pl.col("value", "previous", "delta").round(_DECIMALS), pl.col("delta_pct").round(6))
         .sort(pl.col("value"), pl.col(by), descending=[True, False])
     )
+
+
+def _rows_of(metrics: pl.DataFrame, metric: str) -> pl.DataFrame:
+    """The rows of ``metric``: the frame itself when it holds that metric's rows only (a page reading one metric's
+    rows), instead of a copy of hundreds of thousands of them."""
+    is_metric = pl.col("metric") == metric
+    if metrics.height and metrics.select(is_metric.all()).item():
+        return metrics
+    return metrics.filter(is_metric)
+
+
+def _grain(metric_rows: pl.DataFrame) -> str | None:
+    """The grain of one metric's rows: read from the first prepared row (a metric has one), else detected."""
+    if metric_rows.height == 0:
+        return None
+    if is_prepared(metric_rows):
+        return str(metric_rows.item(0, "grain"))
+    grains = metric_grains(metric_rows).get_column("grain").to_list()
+    return grains[0] if grains else None
+
+
+def _coverage_end(metric_rows: pl.DataFrame) -> date | None:
+    """The last day one metric's rows cover at its grain; prepared rows in date order end with their latest day."""
+    dates = metric_rows.get_column("date")
+    if metric_rows.height and is_prepared(metric_rows) and dates.flags["SORTED_ASC"] and dates.null_count() == 0:
+        grain = _grain(metric_rows)
+        if grain is not None:
+            return coverage_end(dates[-1], grain)  # type: ignore[arg-type]
+    return data_coverage_end(metric_rows)
 
 
 def _with_periods(
