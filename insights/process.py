@@ -528,11 +528,14 @@ def occurrences_in_periods(history: AdoptionHistory, periods: pl.DataFrame) -> p
 
 
 def _done_pairs(occurrences: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+    # lazy: the filter copies the three columns read, not every column of the occurrences
     return (
-        occurrences.filter(pl.col("done"))
+        occurrences.lazy()
+        .filter(pl.col("done"))
         .select(*by, "team", "practice")
         .unique()
         .with_columns(pl.lit(True).alias("adopted"))
+        .collect()
     )
 
 

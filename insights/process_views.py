@@ -136,13 +136,15 @@ def _pulse_of_periods(
     pairs = period_pairs(teams, practices, periods, product_lines)
     in_periods = occurrences_in_periods(history, periods)
     adopted = (
-        pairs.join(
-            in_periods.filter(pl.col("done")).select("period_start", "team", "practice").unique(),
+        pairs.lazy()
+        .join(
+            in_periods.lazy().filter(pl.col("done")).select("period_start", "team", "practice").unique(),
             on=["period_start", "team", "practice"],
             how="semi",
         )
         .group_by("period_start")
         .agg(pl.len().cast(pl.Int64).alias("pairs_adopted"))
+        .collect()
     )
     in_scope = pairs.group_by("period_start").agg(pl.len().cast(pl.Int64).alias("pairs_in_scope"))
     cadences = (
@@ -152,15 +154,18 @@ def _pulse_of_periods(
         .select("period_start", "practice", "cadence_days")
     )
     on_lines = (
-        in_periods if product_lines is None else in_periods.filter(pl.col("product_line").is_in(list(product_lines)))
+        in_periods.lazy()
+        if product_lines is None
+        else in_periods.lazy().filter(pl.col("product_line").is_in(list(product_lines)))
     )
     adherence = (
-        on_lines.join(cadences, on=["period_start", "practice"], how="inner")
+        on_lines.join(cadences.lazy(), on=["period_start", "practice"], how="inner")
         .group_by("period_start")
         .agg(
             pl.col("gap_days").is_not_null().sum().cast(pl.Int64).alias("intervals"),
             (pl.col("gap_days") <= pl.col("cadence_days")).fill_null(False).sum().cast(pl.Int64).alias("on_time"),
         )
+        .collect()
     )
     team_counts = (
         period_teams(teams, periods, product_lines).group_by("period_start").agg(pl.len().cast(pl.Int64).alias("teams"))
