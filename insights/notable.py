@@ -15,6 +15,7 @@ from insights.metrics import (
     PeriodValues,
     compare_periods,
     kpi_table,
+    metric_rows,
     metrics_for_periods,
     overview_metrics,
     revenue_metric,
@@ -86,7 +87,13 @@ def notable_changes(
         shift_period(context.period, -2, context.fiscal_year_start_month),
     )
     # each period's roll-ups are made once and shared by the checks below
-    values = PeriodValues(metrics_for_periods(datasets["metrics"], context.product_lines, compared), catalog)
+    rows = metric_rows(
+        datasets,
+        min(period.start for period in compared),
+        max(period.end for period in compared),
+        context.period.granularity,
+    )
+    values = PeriodValues(metrics_for_periods(rows, context.product_lines, compared), catalog)
     parts = [
         _divergences(values, catalog, datasets["feedback"], context, thresholds),
         _target_misses(values, catalog, datasets["targets"], context, thresholds),

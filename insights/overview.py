@@ -15,6 +15,7 @@ from insights.formatting import EMPTY, MINUS, NumberFormat, format_change, forma
 from insights.metrics import (
     compare_periods,
     kpi_table,
+    metric_rows,
     metric_values,
     metrics_for_periods,
     overview_metrics,
@@ -209,7 +210,9 @@ def product_line_scorecard(
     catalog = _dataset(datasets, "metric_catalog")
     metric_ids, _ = overview_metrics(catalog)
     scorecard = lines.join(
-        _metric_columns(_dataset(datasets, "metrics"), catalog, metric_ids, view, period, comparison),
+        _metric_columns(
+            _metrics_for(datasets, view, *_span(period, comparison)), catalog, metric_ids, view, period, comparison
+        ),
         on="product_line",
         how="left",
     )
@@ -362,10 +365,9 @@ def _improved(delta: pl.Expr, higher_is_better: pl.Expr) -> pl.Expr:
 def _metric_cards(datasets: Mapping[str, pl.DataFrame], view: View, period: Period, comparison: Period) -> pl.DataFrame:
     """Cards for the catalog's overview metrics (kpi_table), in overview order, with their sparklines."""
     catalog = _dataset(datasets, "metric_catalog")
-    metrics = _dataset(datasets, "metrics")
     metric_ids, _ = overview_metrics(catalog)
     kpis = kpi_table(
-        metrics,
+        _metrics_for(datasets, view, *_span(period, comparison)),
         catalog,
         _dataset(datasets, "targets"),
         period,
@@ -377,7 +379,9 @@ def _metric_cards(datasets: Mapping[str, pl.DataFrame], view: View, period: Peri
         {"metric": metric_ids, "_position": list(range(len(metric_ids)))},
         schema={"metric": pl.String, "_position": pl.Int64},
     )
-    sparklines = _metric_sparklines(metrics, catalog, metric_ids, view)
+    periods = sparkline_periods(view)
+    sparkline_rows = _metrics_for(datasets, view, *_span(*periods)) if periods else _dataset(datasets, "metrics")
+    sparklines = _metric_sparklines(sparkline_rows, catalog, metric_ids, view)
     return (
         order.join(catalog.select("metric", "label", "unit", "higher_is_better"), on="metric", how="inner")
         .join(
@@ -550,6 +554,13 @@ def _span(*periods: Period) -> tuple[date, date]:
     return min(period.start for period in periods), max(period.end for period in periods)
 
 
+def _metrics_for(datasets: Mapping[str, pl.DataFrame], view: View, start: date, end: date) -> pl.DataFrame:
+    # The metric rows roll-ups of [start, end] read: per series and month where the datasets have those (metric_rows).
+    if "metrics" not in datasets:
+        return _dataset(datasets, "metrics")
+    return metric_rows(datasets, start, end, view.granularity)
+
+
 def _in(frame: pl.DataFrame, period: Period) -> pl.DataFrame:
     return scope_feedback(frame, None, period.start, period.end)
 
@@ -610,9 +621,9 @@ def _revenue_by_period(datasets: Mapping[str, pl.DataFrame], view: View) -> pl.D
     if info is None:
         return pl.DataFrame(schema=schema)
     metric = info[0]
-    scoped = scope_metrics(_dataset(datasets, "metrics"), view.lines_filter, view.start, view.end).filter(
-        pl.col("metric") == metric
-    )
+    scoped = scope_metrics(
+        _metrics_for(datasets, view, view.start, view.end), view.lines_filter, view.start, view.end
+    ).filter(pl.col("metric") == metric)
     return (
         metric_values(scoped, catalog, view.granularity, view.fiscal_year_start_month, by=("product_line",))
         .select(

@@ -9,12 +9,16 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from insights.metrics import (
+    MONTHLY_METRICS,
     compare_periods,
     delta_pct,
+    is_monthly,
     is_prepared,
     kpi_table,
+    metric_rows,
     metric_trend,
     metric_values,
+    monthly_metrics,
     overview_metrics,
     period_values,
     prepare_metrics,
@@ -23,7 +27,7 @@ from insights.metrics import (
     target_status,
     targets_for_period,
 )
-from insights.periods import Period, metric_grains
+from insights.periods import Granularity, Period, metric_grains
 from sources.contracts import METRIC_CATALOG, METRICS, TARGETS
 
 CATALOG = pl.DataFrame(
@@ -908,3 +912,76 @@ def test_preparing_no_rows_gives_no_rows() -> None:
     prepared = prepare_metrics(METRICS_FRAME.clear(), CATALOG)
     assert prepared.height == 0
     assert is_prepared(prepared)
+
+
+# --- rolled up per month (monthly_metrics) ---------------------------------------------------------------------------
+
+
+def _daily_rows() -> pl.DataFrame:
+    # Seven months of daily rows for every catalog metric (a stock, a flow, two rates), two lines, two segments, with
+    # values that are not round, rows of the same day twice in one series, and a series that stops in March.
+    days = pl.date_range(date(2024, 11, 1), date(2025, 5, 31), eager=True).to_list()
+    rows = []
+    for index, day in enumerate(days):
+        for metric_index, metric in enumerate(("arr", "bookings", "nrr", "churn")):
+            for line, segment in (("A", "Ent"), ("A", "SMB"), ("B", None)):
+                if line == "B" and day > date(2025, 3, 10) and metric == "arr":
+                    continue
+                value = ((index * 37 + metric_index * 11 + len(line + (segment or ""))) % 97) / 7.0
+                rows.append((day, line, metric, value, segment, None))
+                if index % 45 == 0:
+                    rows.append((day, line, metric, value + 1.5, segment, None))
+    frame = pl.DataFrame(rows, schema=METRICS.schema, orient="row")
+    return prepare_metrics(frame, CATALOG).sort("date", maintain_order=True).with_columns(pl.col("date").set_sorted())
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        Period(date(2025, 2, 1), date(2025, 2, 28), "month", "Feb 2025"),
+        Period(date(2025, 1, 1), date(2025, 3, 31), "quarter", "Q1 2025"),
+        Period(date(2024, 11, 1), date(2025, 1, 31), "quarter", "Q4 FY25"),
+        Period(date(2025, 1, 1), date(2025, 12, 31), "year", "2025"),
+    ],
+)
+@pytest.mark.parametrize("by", [(), ("product_line",), ("product_line", "segment")])
+def test_monthly_rows_roll_up_to_the_daily_rows_numbers(period: Period, by: tuple[str, ...]) -> None:
+    daily = _daily_rows()
+    monthly = monthly_metrics(daily, CATALOG)
+    assert is_monthly(monthly)
+    assert monthly.height < daily.height / 20
+    assert_frame_equal(
+        period_values(monthly, CATALOG, period, by=by), period_values(daily, CATALOG, period, by=by), abs_tol=1e-9
+    )
+
+
+@pytest.mark.parametrize("granularity", ["month", "quarter", "year"])
+@pytest.mark.parametrize("fiscal_year", [1, 2, 4])
+def test_monthly_rows_give_the_daily_rows_values_per_period(granularity: Granularity, fiscal_year: int) -> None:
+    daily = _daily_rows()
+    monthly = monthly_metrics(daily, CATALOG)
+    assert_frame_equal(
+        metric_values(monthly, CATALOG, granularity, fiscal_year),
+        metric_values(daily, CATALOG, granularity, fiscal_year),
+        abs_tol=1e-9,
+    )
+    february, january = (
+        Period(date(2025, 2, 1), date(2025, 2, 28), "month", "Feb 2025"),
+        Period(date(2025, 1, 1), date(2025, 1, 31), "month", "Jan 2025"),
+    )
+    assert_frame_equal(
+        kpi_table(monthly, CATALOG, TARGETS.empty(), february, january, ["A"], ["A", "B"]),
+        kpi_table(daily, CATALOG, TARGETS.empty(), february, january, ["A"], ["A", "B"]),
+        abs_tol=1e-9,
+    )
+
+
+def test_metric_rows_are_monthly_only_for_whole_months_and_not_weeks() -> None:
+    daily = _daily_rows()
+    datasets = {"metrics": daily, MONTHLY_METRICS: monthly_metrics(daily, CATALOG)}
+    assert metric_rows(datasets, date(2025, 1, 1), date(2025, 3, 31), "quarter") is datasets[MONTHLY_METRICS]
+    assert metric_rows(datasets, date(2024, 2, 1), date(2024, 2, 29), "month") is datasets[MONTHLY_METRICS]
+    assert metric_rows(datasets, date(2025, 1, 1), date(2025, 3, 31), "week") is daily
+    assert metric_rows(datasets, date(2025, 1, 2), date(2025, 3, 31), "quarter") is daily
+    assert metric_rows(datasets, date(2025, 1, 1), date(2025, 3, 30), "quarter") is daily
+    assert metric_rows({"metrics": daily}, date(2025, 1, 1), date(2025, 3, 31), "quarter") is daily
