@@ -28,7 +28,7 @@ from ui.business_figures import (
 )
 from ui.charts import cached_figure, chart, line_colors
 from ui.components import download_csv, empty_state, improved, kpi_card, kpi_placeholder, number_format, open_page
-from ui.page_cache import prepared_metric_rows
+from ui.page_cache import monthly_metric_rows_of, prepared_metric_rows
 
 SOURCES = ("metrics", "metric_catalog", "targets")
 # URL keys of the picker; they must not clash with the global filters' (lines, range, granularity, vs).
@@ -96,6 +96,7 @@ figures = business_numbers(
     catalog,
     targets,
     view,
+    monthly_metric_rows_of(data, chosen_metric),
 )
 definition = figures.definition
 if definition is None:

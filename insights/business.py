@@ -11,6 +11,7 @@ from babel.numbers import format_decimal
 
 from insights.formatting import MINUS, NumberFormat, format_change, format_delta, format_value
 from insights.metrics import (
+    MONTHLY_METRICS,
     compare_periods,
     is_prepared,
     kpi_table,
@@ -20,6 +21,7 @@ from insights.metrics import (
     scope_metrics,
     targets_for_period,
 )
+from insights.metrics import metric_rows as metric_rows_for
 from insights.periods import (
     Granularity,
     Period,
@@ -215,14 +217,18 @@ def period_table(
     product_lines: Sequence[str] | None,
     start: date,
     end: date,
+    monthly: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Per product line and period of the range: value, the previous period's value, the change, and whether the
-    period lies wholly inside the range and the data (values are those of ``metric_trend``)."""
+    period lies wholly inside the range and the data (values are those of ``metric_trend``).
+
+    ``monthly``: the metrics rolled up per month (``monthly_metrics``), read for whole months when given.
+    """
     metric_rows = scope_metrics(_rows_of(metrics, metric), product_lines, None, None)
     first_start = period_for(start, granularity, fiscal_year_start_month).start
     # Rows before the range are kept only for the first period's previous value; rows of the first period that fall
     # before the range start are dropped, so every value matches the trend chart's.
-    rows = metric_rows.filter(
+    rows = _rolled(metric_rows, monthly, metric, product_lines, granularity, start, end).filter(
         pl.col("date") <= end,
         ~pl.col("date").is_between(first_start, start, closed="left"),
     )
@@ -266,11 +272,16 @@ def total_vs_target(
     all_product_lines: Sequence[str],
     start: date,
     end: date,
+    monthly: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """The selection's total (the company when every line is selected) per period of the range, with its target."""
+    """The selection's total (the company when every line is selected) per period of the range, with its target.
+
+    ``monthly``: the metrics rolled up per month (``monthly_metrics``), read for whole months when given.
+    """
     metric_rows = scope_metrics(_rows_of(metrics, metric), product_lines, None, None)
+    rolled = _rolled(metric_rows, monthly, metric, product_lines, granularity, start, end)
     totals = _with_periods(
-        metric_values(scope_metrics(metric_rows, None, start, end), catalog, granularity, fiscal_year_start_month, ()),
+        metric_values(scope_metrics(rolled, None, start, end), catalog, granularity, fiscal_year_start_month, ()),
         granularity,
         fiscal_year_start_month,
         start,
@@ -328,6 +339,23 @@ def _rows_of(metrics: pl.DataFrame, metric: str) -> pl.DataFrame:
     if metrics.height and metrics.select(is_metric.all()).item():
         return metrics
     return metrics.filter(is_metric)
+
+
+def _rolled(
+    metric_rows: pl.DataFrame,
+    monthly: pl.DataFrame | None,
+    metric: str,
+    product_lines: Sequence[str] | None,
+    granularity: Granularity,
+    start: date,
+    end: date,
+) -> pl.DataFrame:
+    """What the roll-ups of [start, end] read: the metric's monthly rows in the lines where they serve (metric_rows),
+    else its rows (``metric_rows``: already in the lines)."""
+    if monthly is None:
+        return metric_rows
+    rows = metric_rows_for({"metrics": metric_rows, MONTHLY_METRICS: monthly}, start, end, granularity)
+    return metric_rows if rows is metric_rows else scope_metrics(_rows_of(rows, metric), product_lines, None, None)
 
 
 def _grain(metric_rows: pl.DataFrame) -> str | None:

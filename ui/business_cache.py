@@ -17,6 +17,7 @@ from insights.business import (
     period_table,
     total_vs_target,
 )
+from insights.metrics import MONTHLY_METRICS, metric_rows
 from insights.scope import View
 
 
@@ -42,8 +43,12 @@ def business_numbers(
     _catalog: pl.DataFrame,
     _targets: pl.DataFrame,
     _view: View,
+    _monthly: pl.DataFrame | None = None,
 ) -> BusinessNumbers:
-    """Every number of the Business page for ``metric`` (None definition: the catalog does not have it)."""
+    """Every number of the Business page for ``metric`` (None definition: the catalog does not have it).
+
+    ``_monthly``: the metric's rows rolled up per month (``monthly_metrics``), which roll-ups of whole months read.
+    """
     # data_version and view_key only key the cache: the frames and the view are the same whenever they are.
     view, period, comparison = _view, _view.period, _view.comparison
     definition = metric_definition(_catalog, _metrics, metric, view.granularity)
@@ -53,9 +58,13 @@ def business_numbers(
     kpi, ranked, parts = None, None, {}
     if period is not None and comparison is not None:
         lines = view.lines_filter
-        kpi = metric_kpi(_metrics, _catalog, _targets, metric, period, comparison, lines, view.all_product_lines)
-        ranked = line_changes(_metrics, _catalog, metric, period, comparison, lines)
-        parts = {by: breakdown(_metrics, _catalog, metric, by, period, comparison, lines) for by in breakdowns}
+        rows = _metrics
+        if _monthly is not None:
+            span = (min(period.start, comparison.start), max(period.end, comparison.end))
+            rows = metric_rows({"metrics": _metrics, MONTHLY_METRICS: _monthly}, *span, view.granularity)
+        kpi = metric_kpi(rows, _catalog, _targets, metric, period, comparison, lines, view.all_product_lines)
+        ranked = line_changes(rows, _catalog, metric, period, comparison, lines)
+        parts = {by: breakdown(rows, _catalog, metric, by, period, comparison, lines) for by in breakdowns}
     totals = total_vs_target(
         _metrics,
         _catalog,
@@ -67,6 +76,7 @@ def business_numbers(
         view.all_product_lines,
         view.start,
         view.end,
+        _monthly,
     )
     table = period_table(
         _metrics,
@@ -77,5 +87,6 @@ def business_numbers(
         view.lines_filter,
         view.start,
         view.end,
+        _monthly,
     )
     return BusinessNumbers(definition, kpi, ranked, totals, table, parts)

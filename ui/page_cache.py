@@ -65,6 +65,16 @@ def monthly_metric_rows(data: DataBundle) -> pl.DataFrame:
     return _monthly_metrics(data.key, prepared_metrics(data), data.frame("metric_catalog"))
 
 
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def _monthly_rows_of(data_version: str, metric: str, _monthly: pl.DataFrame) -> pl.DataFrame:
+    return in_date_order(_monthly.filter(pl.col("metric") == metric))
+
+
+def monthly_metric_rows_of(data: DataBundle, metric: str) -> pl.DataFrame:
+    """The monthly rows (``monthly_metric_rows``) of one metric."""
+    return _monthly_rows_of(data.key, metric, monthly_metric_rows(data))
+
+
 def page_datasets(data: DataBundle) -> Mapping[str, pl.DataFrame]:
     """Every dataset of the bundle by name, the metrics prepared for roll-ups, and those rolled up per month
     (``MONTHLY_METRICS``): what the insights functions take."""

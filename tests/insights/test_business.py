@@ -28,6 +28,7 @@ from insights.business import (
     whole_period_values,
 )
 from insights.formatting import NumberFormat
+from insights.metrics import monthly_metrics, prepare_metrics
 from insights.periods import Granularity, Period
 from sources.contracts import METRIC_CATALOG, METRICS, TARGETS
 
@@ -566,3 +567,74 @@ def test_partial_periods_and_whole_period_values() -> None:
     assert whole_period_values(totals) == [8.0]
     assert partial_period_labels(totals.head(0)) == []
     assert whole_period_values(totals.head(0)) == []
+
+
+# --- read per month (monthly_metrics) --------------------------------------------------------------------------------
+
+
+def _daily_metrics() -> pl.DataFrame:
+    # Daily rows of every metric from November to June (two of them on some days), prepared and in date order.
+    days = pl.date_range(date(2024, 11, 1), date(2025, 6, 30), eager=True).to_list()
+    rows: list[Row] = []
+    for index, day in enumerate(days):
+        for offset, (metric, line, segment) in enumerate(
+            [
+                ("arr", "A", None),
+                ("arr", "B", None),
+                ("bookings", "A", "Ent"),
+                ("bookings", "A", "SMB"),
+                ("churn", "B", None),
+            ]
+        ):
+            value = ((index * 13 + offset * 7) % 41) / 3.0
+            rows.append((day, line, metric, value, segment, None))
+            if index % 30 == 0:
+                rows.append((day, line, metric, value + 2.0, segment, None))
+    frame = pl.DataFrame(rows, schema=METRICS.schema, orient="row")
+    return prepare_metrics(frame, CATALOG).sort("date", maintain_order=True).with_columns(pl.col("date").set_sorted())
+
+
+@pytest.mark.parametrize("metric", ["arr", "bookings", "churn"])
+@pytest.mark.parametrize(
+    ("granularity", "start", "end"),
+    [
+        ("quarter", date(2025, 2, 1), date(2025, 6, 30)),  # whole months, a partial first quarter
+        ("month", date(2025, 1, 1), date(2025, 5, 31)),
+        ("year", date(2024, 11, 1), date(2025, 6, 30)),
+        ("quarter", date(2025, 1, 15), date(2025, 6, 30)),  # cut mid-month: the daily rows are read
+        ("week", date(2025, 1, 1), date(2025, 3, 31)),  # weeks: the daily rows are read
+    ],
+)
+def test_business_numbers_from_monthly_rows_equal_those_from_daily_rows(
+    metric: str, granularity: Granularity, start: date, end: date
+) -> None:
+    daily = _daily_metrics()
+    monthly = monthly_metrics(daily, CATALOG)
+    for lines in (None, ["A"]):
+        assert_frame_equal(
+            period_table(daily, CATALOG, metric, granularity, 1, lines, start, end, monthly),
+            period_table(daily, CATALOG, metric, granularity, 1, lines, start, end),
+            abs_tol=1e-9,
+        )
+        assert_frame_equal(
+            total_vs_target(
+                daily, CATALOG, TARGETS_FRAME, metric, granularity, 1, lines, ["A", "B"], start, end, monthly
+            ),
+            total_vs_target(daily, CATALOG, TARGETS_FRAME, metric, granularity, 1, lines, ["A", "B"], start, end),
+            abs_tol=1e-9,
+        )
+    assert_frame_equal(
+        breakdown(monthly, CATALOG, metric, "segment", Q2, Q1, None),
+        breakdown(daily, CATALOG, metric, "segment", Q2, Q1, None),
+        abs_tol=1e-9,
+    )
+    assert_frame_equal(
+        line_changes(monthly, CATALOG, metric, Q2, Q1, None),
+        line_changes(daily, CATALOG, metric, Q2, Q1, None),
+        abs_tol=1e-9,
+    )
+    assert_frame_equal(
+        metric_kpi(monthly, CATALOG, TARGETS_FRAME, metric, Q2, Q1, None, ["A", "B"]),
+        metric_kpi(daily, CATALOG, TARGETS_FRAME, metric, Q2, Q1, None, ["A", "B"]),
+        abs_tol=1e-9,
+    )
