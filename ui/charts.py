@@ -163,8 +163,8 @@ class Draft:
     def add_trace(
         self, trace: Mapping[str, Any] | BaseTraceType, row: int | None = None, col: int | None = None
     ) -> None:
-        """Add a trace (a dict with its ``type``, or a graph object), in the panel at row, col when given."""
-        data = trace.to_plotly_json() if isinstance(trace, BaseTraceType) else copy.deepcopy(dict(trace))
+        """Add a trace (a dict with its ``type``, taken as it is, or a graph object), in the panel at row, col."""
+        data = trace.to_plotly_json() if isinstance(trace, BaseTraceType) else dict(trace)
         if row is not None and col is not None:
             data["xaxis"], data["yaxis"] = self.axes(row, col)
         self.data.append(data)
