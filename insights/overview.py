@@ -26,6 +26,7 @@ from insights.metrics import (
 from insights.metrics import delta_pct as relative_change
 from insights.periods import Period, complete_periods, metric_grains, period_start, periods_between
 from insights.process import AdoptionHistory, adoption_rate, process_by_product_line
+from insights.process_views import pooled_adoption_by_period
 from insights.scope import View
 from sources.contracts import contract_for
 
@@ -465,14 +466,8 @@ def _feedback_card(scoped: pl.DataFrame, view: View, period: Period, comparison:
     """Feedback rows in the period vs the comparison; more feedback is neither better nor worse."""
     current = float(_in(scoped, period).height)
     previous = float(_in(scoped, comparison).height)
-    periods = sparkline_periods(view)
-    counts = (
-        _periodic(scoped, periods)
-        .group_by(period_start(pl.col("date"), view.granularity, view.fiscal_year_start_month).alias("period_start"))
-        .agg(pl.len().cast(pl.Float64).alias("rows"))
-    )
-    # A period without feedback had zero rows, not an unknown number.
-    sparkline = [value if value is not None else 0.0 for value in _in_order(counts, "rows", periods)]
+    # Each period's rows: a slice of rows in date order (two binary searches), a filter of the others.
+    sparkline = [float(_in(scoped, period).height) for period in sparkline_periods(view)]
     return _card_row(FEEDBACK_KEY, "Feedback volume", "count", current, previous, None, int(current), None, sparkline)
 
 
@@ -485,12 +480,28 @@ def _adoption_card(
 ) -> pl.DataFrame:
     """Pooled adoption (team × practice pairs adopted / pairs in scope, in %) in the period vs the comparison."""
     adoption, teams, practices = (_dataset(datasets, name) for name in ("adoption", "teams", "practices"))
+    counted: dict[date, tuple[float | None, int]] = {}
+    if adoption_history is not None:
+        # every period from the earliest shown (the comparison or the sparkline's first) to the selected one, in a pass
+        first = min(each.start for each in (period, comparison, *sparkline_periods(view)))
+        periods = periods_between(first, period.end, view.granularity, view.fiscal_year_start_month)
+        counted = {
+            start: (rate, pairs)
+            for start, rate, pairs in pooled_adoption_by_period(
+                adoption_history, teams, practices, periods, view.lines_filter
+            )
+            .select("period_start", "adoption_rate", "pairs_in_scope")
+            .iter_rows()
+        }
 
     def pooled(period: Period) -> tuple[float | None, int]:
-        rate = adoption_rate(
-            adoption, teams, practices, period.start, period.end, view.lines_filter, by=(), history=adoption_history
-        )
-        value, pairs = rate.select("adoption_rate", "teams_in_scope").row(0)
+        if period.start in counted:
+            value, pairs = counted[period.start]
+        else:
+            rate = adoption_rate(
+                adoption, teams, practices, period.start, period.end, view.lines_filter, by=(), history=adoption_history
+            )
+            value, pairs = rate.select("adoption_rate", "teams_in_scope").row(0)
         return (None if value is None else 100.0 * value), int(pairs)
 
     current, pairs = pooled(period)

@@ -7,7 +7,7 @@ from datetime import date
 
 import polars as pl
 
-from insights.periods import Granularity, periods_between
+from insights.periods import Granularity, Period, periods_between
 from insights.process import (
     AdoptionHistory,
     adoption_rate,
@@ -133,20 +133,8 @@ def _pulse_of_periods(
     product_lines: Sequence[str] | None,
 ) -> pl.DataFrame:
     # process_pulse of every clipped period at once: one pass over the range's rows, one lookup per pair and period.
-    pairs = period_pairs(teams, practices, periods, product_lines)
     in_periods = occurrences_in_periods(history, periods)
-    adopted = (
-        pairs.lazy()
-        .join(
-            in_periods.lazy().filter(pl.col("done")).select("period_start", "team", "practice").unique(),
-            on=["period_start", "team", "practice"],
-            how="semi",
-        )
-        .group_by("period_start")
-        .agg(pl.len().cast(pl.Int64).alias("pairs_adopted"))
-        .collect()
-    )
-    in_scope = pairs.group_by("period_start").agg(pl.len().cast(pl.Int64).alias("pairs_in_scope"))
+    pooled = _pooled_counts(period_pairs(teams, practices, periods, product_lines), in_periods)
     cadences = (
         periods.select("period_start", "last_day")
         .join(practices.select("practice", "cadence_days", "since"), how="cross")
@@ -179,8 +167,7 @@ def _pulse_of_periods(
     )
     return (
         periods.select("period_start")
-        .join(in_scope, on="period_start", how="left")
-        .join(adopted, on="period_start", how="left")
+        .join(pooled, on="period_start", how="left")
         .join(adherence, on="period_start", how="left")
         .join(team_counts, on="period_start", how="left")
         .join(lapsed, on="period_start", how="left")
@@ -193,6 +180,48 @@ def _pulse_of_periods(
         .cast(PULSE_SCHEMA)
         .sort("period_start")
     )
+
+
+def pooled_adoption_by_period(
+    history: AdoptionHistory,
+    teams: pl.DataFrame,
+    practices: pl.DataFrame,
+    periods: Sequence[Period],
+    product_lines: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """Pooled adoption (``adoption_rate`` without ``practice``) of each of ``periods`` (whole periods that follow
+    each other, in order), counted in one pass over the prepared rows: ``period_start``, ``pairs_in_scope``,
+    ``pairs_adopted``, ``adoption_rate``."""
+    frame = pl.DataFrame(
+        [(period.start, period.start, period.end) for period in periods],
+        schema={"period_start": pl.Date(), "first_day": pl.Date(), "last_day": pl.Date()},
+        orient="row",
+    )
+    counts = _pooled_counts(
+        period_pairs(teams, practices, frame, product_lines), occurrences_in_periods(history, frame)
+    )
+    return (
+        frame.select("period_start")
+        .join(counts, on="period_start", how="left")
+        .with_columns(pl.col("pairs_in_scope", "pairs_adopted").fill_null(0))
+        .with_columns(_share("pairs_adopted", "pairs_in_scope").alias("adoption_rate"))
+    )
+
+
+def _pooled_counts(pairs: pl.DataFrame, in_periods: pl.DataFrame) -> pl.DataFrame:
+    # Per period: the team × practice pairs in scope, and those with a done occurrence in the period.
+    adopted = (
+        pairs.lazy()
+        .join(
+            in_periods.lazy().filter(pl.col("done")).select("period_start", "team", "practice").unique(),
+            on=["period_start", "team", "practice"],
+            how="semi",
+        )
+        .group_by("period_start")
+        .agg(pl.len().cast(pl.Int64).alias("pairs_adopted"))
+    )
+    in_scope = pairs.lazy().group_by("period_start").agg(pl.len().cast(pl.Int64).alias("pairs_in_scope"))
+    return in_scope.join(adopted, on="period_start", how="left").collect()
 
 
 def _share(part: str, whole: str) -> pl.Expr:

@@ -11,9 +11,15 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from insights import process_views
-from insights.periods import Granularity
-from insights.process import adoption_history
-from insights.process_views import practice_markers, practices_slower_than, process_pulse, process_pulse_by_period
+from insights.periods import Granularity, periods_between
+from insights.process import adoption_history, adoption_rate
+from insights.process_views import (
+    pooled_adoption_by_period,
+    practice_markers,
+    practices_slower_than,
+    process_pulse,
+    process_pulse_by_period,
+)
 from sources.contracts import ADOPTION, EVENTS, PRACTICES, TEAMS
 
 Q1_START = date(2025, 1, 1)
@@ -272,3 +278,22 @@ def test_practices_slower_than(granularity: Granularity, practices: list[str]) -
 
 def test_practices_slower_than_without_practices() -> None:
     assert practices_slower_than(PRACTICES.empty(), "week") == []
+
+
+@pytest.mark.parametrize("product_lines", [None, ["Atlas"], ["Beacon"]])
+@pytest.mark.parametrize("granularity", ["week", "month", "quarter"])
+def test_pooled_adoption_by_period_is_adoption_rate_of_each_period(
+    product_lines: list[str] | None, granularity: Granularity
+) -> None:
+    # Counted in one pass, each whole period's pairs and rate are adoption_rate's for that period alone.
+    periods = periods_between(date(2024, 11, 1), Q1_END, granularity, 1)
+    pooled = pooled_adoption_by_period(
+        adoption_history(ADOPTION_FRAME), TEAMS_FRAME, PRACTICES_FRAME, periods, product_lines
+    )
+    assert pooled.get_column("period_start").to_list() == [period.start for period in periods]
+    for period, row in zip(periods, pooled.iter_rows(named=True), strict=True):
+        alone = adoption_rate(
+            ADOPTION_FRAME, TEAMS_FRAME, PRACTICES_FRAME, period.start, period.end, product_lines, by=()
+        ).row(0, named=True)
+        assert (row["pairs_in_scope"], row["pairs_adopted"]) == (alone["teams_in_scope"], alone["teams_adopted"])
+        assert row["adoption_rate"] == alone["adoption_rate"]
