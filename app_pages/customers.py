@@ -85,14 +85,18 @@ def _kpi_numbers(
     )
     in_period = scope_feedback(lines_cut, None, view.period.start, view.period.end)
     in_comparison = scope_feedback(lines_cut, None, view.comparison.start, view.comparison.end)
-    now = customer_pulse(in_period, min_responses=minimum).row(0, named=True)
-    before = customer_pulse(in_comparison, min_responses=minimum).row(0, named=True)
     change = nps_change(nps(in_period, min_responses=minimum), nps(in_comparison, min_responses=minimum), on=())
     history = customer_pulse_by_period(
         scope_feedback(lines_cut, None, history_start, view.period.end),
         view.granularity,
         view.fiscal_year_start_month,
         minimum,
+    )
+    # The history's periods are whole, so the period's and the comparison's pulse are its rows when it has them.
+    pulses = {row.pop("period_start"): row for row in history.iter_rows(named=True)}
+    now = pulses.get(view.period.start) or customer_pulse(in_period, min_responses=minimum).row(0, named=True)
+    before = pulses.get(view.comparison.start) or customer_pulse(in_comparison, min_responses=minimum).row(
+        0, named=True
     )
     return now, before, change.get_column("delta").item(), bool(change.get_column("significant").item()), history
 
