@@ -57,15 +57,6 @@ def render_kpis(data: DataBundle, view: View, period: Period, comparison: Period
     frames = (data.frame("adoption"), data.frame("teams"), data.frame("practices"))
     lines = view.lines_filter
     prepared = prepared_adoption(data)
-    now, before = view_cached(
-        "process_pulse",
-        data.key,
-        view,
-        lambda: (
-            process_pulse(*frames, period.start, period.end, lines, history=prepared).row(0, named=True),
-            process_pulse(*frames, comparison.start, comparison.end, lines, history=prepared).row(0, named=True),
-        ),
-    )
     window = complete_periods(
         view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
     )
@@ -78,6 +69,16 @@ def render_kpis(data: DataBundle, view: View, period: Period, comparison: Period
         window[0].start if window else period.start,
         period.end,
     )
+    # The history's periods are whole: the period's and the comparison's pulse are its rows when it has them.
+    pulses = {row.pop("period_start"): row for row in history.iter_rows(named=True)}
+
+    def pulse_of(shown: Period) -> dict[str, Any]:
+        kept = pulses.get(shown.start)
+        if kept is not None:
+            return kept
+        return process_pulse(*frames, shown.start, shown.end, lines, history=prepared).row(0, named=True)
+
+    now, before = view_cached("process_pulse", data.key, view, lambda: (pulse_of(period), pulse_of(comparison)))
 
     def history_of(column: str) -> list[float]:
         return sparkline(history.get_column(column).to_list())

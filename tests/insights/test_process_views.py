@@ -297,3 +297,22 @@ def test_pooled_adoption_by_period_is_adoption_rate_of_each_period(
         ).row(0, named=True)
         assert (row["pairs_in_scope"], row["pairs_adopted"]) == (alone["teams_in_scope"], alone["teams_adopted"])
         assert row["adoption_rate"] == alone["adoption_rate"]
+
+
+@pytest.mark.parametrize("product_lines", [None, ["Atlas"], ["Beacon"]])
+@pytest.mark.parametrize("granularity", ["week", "month", "quarter"])
+def test_process_pulse_by_period_of_whole_periods_is_process_pulse_of_each(
+    product_lines: list[str] | None, granularity: Granularity
+) -> None:
+    # The Process page reads the selected and the comparison period's pulse from the history's rows (both with the
+    # prepared rows, and both without, as adoption_path sets).
+    periods = periods_between(date(2024, 11, 1), Q1_END, granularity, 1)
+    by_period = process_pulse_by_period(
+        ADOPTION_FRAME, TEAMS_FRAME, PRACTICES_FRAME, granularity, 1, periods[0].start, periods[-1].end, product_lines
+    )
+    for period, row in zip(periods, by_period.iter_rows(named=True), strict=True):
+        alone = process_pulse(
+            ADOPTION_FRAME, TEAMS_FRAME, PRACTICES_FRAME, period.start, period.end, product_lines
+        ).row(0, named=True)
+        assert row.pop("period_start") == period.start
+        assert row == alone
