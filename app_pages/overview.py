@@ -8,12 +8,12 @@ import streamlit as st
 
 from insights.formatting import comma_list, markdown_bullets, markdown_text
 from insights.metrics import overview_metrics
-from insights.overview import card_text, revenue_metric_info
+from insights.overview import card_text, feedback_days, revenue_metric_info
 from ui.charts import cached_figure, line_colors
 from ui.components import download_csv, empty_state, kpi_card, number_format, open_page
 from ui.overview_cache import overview_numbers, ranked_notable_changes
 from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
-from ui.page_cache import page_datasets, prepared_adoption
+from ui.page_cache import page_datasets, prepared_adoption, rows_of_lines
 
 SOURCES = ["metrics", "metric_catalog", "targets", "feedback", "adoption"]
 HEADLINES = 7
@@ -46,6 +46,8 @@ if view.period is None or view.comparison is None:
     )
     st.stop()
 period, comparison = view.period, view.comparison
+# Every number below reads the feedback of these lines and days: cut once per view, then sliced by date.
+datasets = {**datasets, "feedback": rows_of_lines(data, "feedback", view.lines_filter, *feedback_days(view))}
 history = prepared_adoption(data)
 numbers = overview_numbers(data.key, repr(view), current.nps_min_responses, datasets, view, history)
 

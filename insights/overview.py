@@ -24,7 +24,14 @@ from insights.metrics import (
     scope_metrics,
 )
 from insights.metrics import delta_pct as relative_change
-from insights.periods import Period, complete_periods, metric_grains, period_start, periods_between
+from insights.periods import (
+    Period,
+    complete_periods,
+    metric_grains,
+    period_start,
+    periods_between,
+    shift_period,
+)
 from insights.process import AdoptionHistory, adoption_rate, process_by_product_line
 from insights.process_views import pooled_adoption_by_period
 from insights.scope import View
@@ -155,6 +162,19 @@ def coarser_metric_labels(datasets: Mapping[str, pl.DataFrame], metric_ids: Sequ
     )
     labels = dict(catalog.select("metric", "label").iter_rows())
     return [str(labels.get(metric, metric)) for metric in metric_ids if metric in monthly]
+
+
+def feedback_days(view: View) -> tuple[date, date]:
+    """The days of feedback the Overview reads for a view: the range, the comparison, and the two periods before the
+    selected one (its notable changes compare those)."""
+    starts = [view.start]
+    ends = [view.end]
+    if view.period is not None:
+        starts.append(shift_period(view.period, -2, view.fiscal_year_start_month).start)
+        ends.append(view.period.end)
+    if view.comparison is not None:
+        starts.append(view.comparison.start)
+    return min(starts), max(ends)
 
 
 def sparkline_periods(view: View) -> list[Period]:

@@ -73,11 +73,15 @@ class View:
 def rows_in_scope(
     frame: pl.DataFrame, product_lines: Sequence[str] | None, start: date | None, end: date | None
 ) -> pl.DataFrame:
-    """Rows of the selected product lines (None = all) whose ``date`` lies in [start, end] (None = open-ended)."""
+    """Rows of the selected product lines (None = all) whose ``date`` lies in [start, end] (None = open-ended).
+
+    Rows already of those lines only (a cut made before) are returned as they are, not copied.
+    """
     dated = rows_between(frame, start, end)
     if product_lines is None:
         return dated
-    return dated.filter(pl.col("product_line").is_in(list(product_lines)))
+    selected = dated.get_column("product_line").is_in(list(product_lines))
+    return dated if selected.all() else dated.filter(selected)
 
 
 def rows_between(frame: pl.DataFrame, start: date | None, end: date | None) -> pl.DataFrame:

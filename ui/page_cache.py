@@ -112,7 +112,15 @@ def _rows_in_view(
 def rows_in_view(data: DataBundle, name: str, view: View) -> pl.DataFrame:
     """The rows of dataset ``name`` in the view's product lines and date range, cut once per data version and view
     (a large read-only frame: shared, not copied)."""
-    return _rows_in_view(name, data.key, view.lines_filter, view.start, view.end, data.frame(name))
+    return rows_of_lines(data, name, view.lines_filter, view.start, view.end)
+
+
+def rows_of_lines(
+    data: DataBundle, name: str, product_lines: tuple[str, ...] | None, start: date, end: date
+) -> pl.DataFrame:
+    """The rows of dataset ``name`` of ``product_lines`` (None = all) in [start, end], cut once per data version,
+    lines and days (shared, not copied)."""
+    return _rows_in_view(name, data.key, product_lines, start, end, data.frame(name))
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)

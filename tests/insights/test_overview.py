@@ -16,6 +16,7 @@ from insights.overview import (
     change_basis,
     change_text,
     coarser_metric_labels,
+    feedback_days,
     headline_changes,
     overview_cards,
     paired_trends,
@@ -821,3 +822,10 @@ def test_card_text_without_values() -> None:
     assert text_of() == CardText(
         value="–", delta=None, description="vs Q1 FY25", help="ARR in Q2 FY25: – (Q1 FY25: –)."
     )
+
+
+def test_feedback_days_cover_the_range_the_comparison_and_two_periods_back() -> None:
+    # March vs February in a January-March range: the notable changes look back to January (two months before March).
+    assert feedback_days(view()) == (date(2025, 1, 1), date(2025, 3, 31))
+    # A range that starts in March still reads January for the divergences.
+    assert feedback_days(view(start=date(2025, 3, 1))) == (date(2025, 1, 1), date(2025, 3, 31))

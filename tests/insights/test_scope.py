@@ -117,3 +117,15 @@ def test_rows_between_cuts_sorted_dates_by_search_and_others_by_filter() -> None
         pl.col("date").set_sorted()
     )
     assert rows_between(with_null, date(2025, 1, 1), None).get_column("value").to_list() == [1]
+
+
+def test_rows_in_scope_of_rows_already_of_the_lines_are_the_rows_themselves() -> None:
+    # A cut made before (the Overview cuts its feedback once per view) is sliced by date, never copied again.
+    frame = pl.DataFrame(
+        {"date": [date(2025, 1, 1), date(2025, 1, 2), date(2025, 1, 3)], "product_line": ["A", "B", "A"]}
+    )
+    only_a = rows_in_scope(frame, ["A"], None, None)
+    assert only_a.get_column("product_line").to_list() == ["A", "A"]
+    assert rows_in_scope(only_a, ["A"], None, None) is only_a
+    assert rows_in_scope(frame, ["A", "B"], None, None) is frame
+    assert rows_in_scope(frame, ["C"], None, None).height == 0
