@@ -172,21 +172,25 @@ def sentiment_mix(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
 
 def theme_ranking(feedback: pl.DataFrame) -> pl.DataFrame:
     """Each theme's mentions, negative mentions, accounts and the ARR behind it, ranked by volume and by ARR."""
-    tagged = feedback.lazy().select("theme", "account", "sentiment").with_columns(_theme_or_untagged())
-    arr_by_theme = (
-        tagged.select("theme", "account")
-        .filter(pl.col("account").is_not_null())
-        .unique()
-        .join(_latest_account_arr(feedback).lazy(), on="account", how="inner")
-        .group_by("theme")
-        .agg(pl.col("latest_arr").sum().alias("arr"))
+    # One pass groups the rows by theme and account (a null account is a group of its own); themes add those groups
+    # up, count the accounts among them, and add up the latest ARR of each account once per theme.
+    per_account = (
+        feedback.lazy()
+        .select("theme", "account", "sentiment")
+        .with_columns(_theme_or_untagged())
+        .group_by("theme", "account")
+        .agg(
+            pl.len().cast(pl.Int64).alias("mentions"),
+            (pl.col("sentiment") == "negative").sum().cast(pl.Int64).alias("negative"),
+            pl.col("sentiment").is_in(["positive", "neutral", "negative"]).sum().cast(pl.Int64).alias("with_sentiment"),
+        )
+        .join(_latest_account_arr(feedback).lazy(), on="account", how="left")
     )
-    counts = tagged.group_by("theme").agg(
-        pl.len().cast(pl.Int64).alias("mentions"),
-        (pl.col("sentiment") == "negative").sum().cast(pl.Int64).alias("negative"),
-        pl.col("sentiment").is_in(["positive", "neutral", "negative"]).sum().cast(pl.Int64).alias("with_sentiment"),
-        pl.col("account").drop_nulls().n_unique().cast(pl.Int64).alias("accounts"),
+    counts = per_account.group_by("theme").agg(
+        pl.col("mentions", "negative", "with_sentiment").sum(),
+        pl.col("account").is_not_null().sum().cast(pl.Int64).alias("accounts"),
     )
+    arr_by_theme = per_account.group_by("theme").agg(pl.col("latest_arr").sum().alias("arr"))
     return (
         counts.join(arr_by_theme, on="theme", how="left")
         .collect()
