@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from insights.periods import Granularity, Period, metric_grains, period_start
+from insights.periods import Granularity, Period, metric_grains, period_start, periods_span
 from insights.scope import rows_between, rows_in_scope
 
 # One series = the rows of one metric for one product line, segment and region; periods roll up per series first.
@@ -42,8 +42,8 @@ def metrics_for_periods(
     """
     if not periods or not is_prepared(metrics):
         return scope_metrics(metrics, product_lines, None, None)
-    start = min(period.start for period in periods).replace(day=1)
-    end = max(period.end for period in periods)
+    start, end = periods_span(*periods)
+    start = start.replace(day=1)
     return scope_metrics(metrics, product_lines, start, end)
 
 

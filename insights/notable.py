@@ -22,7 +22,7 @@ from insights.metrics import (
     target_status,
     targets_for_period,
 )
-from insights.periods import Period, shift_period
+from insights.periods import Period, periods_span, shift_period
 from insights.process import AdoptionHistory, adoption_by_period, lapsed_teams
 
 NOTABLE_SCHEMA: dict[str, pl.DataType] = {
@@ -87,12 +87,7 @@ def notable_changes(
         shift_period(context.period, -2, context.fiscal_year_start_month),
     )
     # each period's roll-ups are made once and shared by the checks below
-    rows = metric_rows(
-        datasets,
-        min(period.start for period in compared),
-        max(period.end for period in compared),
-        context.period.granularity,
-    )
+    rows = metric_rows(datasets, *periods_span(*compared), context.period.granularity)
     values = PeriodValues(metrics_for_periods(rows, context.product_lines, compared), catalog)
     parts = [
         _divergences(values, catalog, datasets["feedback"], context, thresholds),

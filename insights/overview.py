@@ -30,6 +30,7 @@ from insights.periods import (
     metric_grains,
     period_start,
     periods_between,
+    periods_span,
     shift_period,
 )
 from insights.process import AdoptionHistory, adoption_rate, process_by_product_line
@@ -201,7 +202,7 @@ def overview_cards(
         return pl.DataFrame(schema=CARD_SCHEMA)
     period, comparison = view.period, view.comparison
     feedback = scope_feedback(
-        _dataset(datasets, "feedback"), view.lines_filter, *_span(period, comparison, *sparkline_periods(view))
+        _dataset(datasets, "feedback"), view.lines_filter, *periods_span(period, comparison, *sparkline_periods(view))
     )
     cards = [
         _metric_cards(datasets, view, period, comparison),
@@ -232,12 +233,17 @@ def product_line_scorecard(
     metric_ids, _ = overview_metrics(catalog)
     scorecard = lines.join(
         _metric_columns(
-            _metrics_for(datasets, view, *_span(period, comparison)), catalog, metric_ids, view, period, comparison
+            _metrics_for(datasets, view, *periods_span(period, comparison)),
+            catalog,
+            metric_ids,
+            view,
+            period,
+            comparison,
         ),
         on="product_line",
         how="left",
     )
-    feedback = scope_feedback(_dataset(datasets, "feedback"), view.lines_filter, *_span(period, comparison))
+    feedback = scope_feedback(_dataset(datasets, "feedback"), view.lines_filter, *periods_span(period, comparison))
     in_period = scope_feedback(feedback, None, period.start, period.end)
     in_comparison = scope_feedback(feedback, None, comparison.start, comparison.end)
     nps_columns = nps_change(
@@ -388,7 +394,7 @@ def _metric_cards(datasets: Mapping[str, pl.DataFrame], view: View, period: Peri
     catalog = _dataset(datasets, "metric_catalog")
     metric_ids, _ = overview_metrics(catalog)
     kpis = kpi_table(
-        _metrics_for(datasets, view, *_span(period, comparison)),
+        _metrics_for(datasets, view, *periods_span(period, comparison)),
         catalog,
         _dataset(datasets, "targets"),
         period,
@@ -401,7 +407,7 @@ def _metric_cards(datasets: Mapping[str, pl.DataFrame], view: View, period: Peri
         schema={"metric": pl.String, "_position": pl.Int64},
     )
     periods = sparkline_periods(view)
-    sparkline_rows = _metrics_for(datasets, view, *_span(*periods)) if periods else _dataset(datasets, "metrics")
+    sparkline_rows = _metrics_for(datasets, view, *periods_span(*periods)) if periods else _dataset(datasets, "metrics")
     sparklines = _metric_sparklines(sparkline_rows, catalog, metric_ids, view)
     return (
         order.join(catalog.select("metric", "label", "unit", "higher_is_better"), on="metric", how="inner")
@@ -503,7 +509,7 @@ def _adoption_card(
     counted: dict[date, tuple[float | None, int]] = {}
     if adoption_history is not None:
         # every period from the earliest shown (the comparison or the sparkline's first) to the selected one, in a pass
-        first = min(each.start for each in (period, comparison, *sparkline_periods(view)))
+        first, _ = periods_span(period, comparison, *sparkline_periods(view))
         periods = periods_between(first, period.end, view.granularity, view.fiscal_year_start_month)
         counted = {
             start: (rate, pairs)
@@ -577,12 +583,6 @@ def _card_row(
         relative_change(pl.col("value"), pl.col("previous")).alias("delta_pct"),
         _improved(delta, pl.col("higher_is_better")).alias("improved"),
     )
-
-
-def _span(*periods: Period) -> tuple[date, date]:
-    # The days from the first period's start to the last one's end: only those rows are cut by product line (a cut of
-    # dated rows kept in date order is a slice; a cut by line copies what it keeps).
-    return min(period.start for period in periods), max(period.end for period in periods)
 
 
 def _metrics_for(datasets: Mapping[str, pl.DataFrame], view: View, start: date, end: date) -> pl.DataFrame:

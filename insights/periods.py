@@ -50,6 +50,11 @@ def period_start(date: pl.Expr, granularity: Granularity, fiscal_year_start_mont
     return pl.date(month_index // 12, month_index % 12 + 1, 1)
 
 
+def periods_span(*periods: Period) -> tuple[date, date]:
+    """The days from the earliest period's first day to the latest one's last."""
+    return min(period.start for period in periods), max(period.end for period in periods)
+
+
 def period_for(day: date, granularity: Granularity, fiscal_year_start_month: int = 1) -> Period:
     """The period of the granularity that contains ``day``, with its label."""
     _check_fiscal_start(fiscal_year_start_month)

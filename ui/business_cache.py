@@ -18,6 +18,7 @@ from insights.business import (
     total_vs_target,
 )
 from insights.metrics import MONTHLY_METRICS, metric_rows
+from insights.periods import periods_span
 from insights.scope import View
 
 
@@ -60,7 +61,7 @@ def business_numbers(
         lines = view.lines_filter
         rows = _metrics
         if _monthly is not None:
-            span = (min(period.start, comparison.start), max(period.end, comparison.end))
+            span = periods_span(period, comparison)
             rows = metric_rows({"metrics": _metrics, MONTHLY_METRICS: _monthly}, *span, view.granularity)
         kpi = metric_kpi(rows, _catalog, _targets, metric, period, comparison, lines, view.all_product_lines)
         ranked = line_changes(rows, _catalog, metric, period, comparison, lines)

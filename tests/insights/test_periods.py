@@ -24,6 +24,7 @@ from insights.periods import (
     period_label,
     period_start,
     periods_between,
+    periods_span,
     shift_period,
 )
 
@@ -378,3 +379,10 @@ def test_complete_periods_follow_the_fiscal_year() -> None:
 def test_periods_of_an_empty_range() -> None:
     assert complete_periods(date(2026, 5, 1), date(2026, 4, 1), date(2026, 5, 1), "month") == []
     assert partial_periods(date(2026, 5, 1), date(2026, 4, 1), date(2026, 5, 1), "month") == []
+
+
+def test_periods_span_runs_from_the_earliest_start_to_the_latest_end() -> None:
+    march = period_for(date(2025, 3, 10), "month")
+    q4 = period_for(date(2024, 11, 5), "quarter")
+    assert periods_span(march, q4) == (date(2024, 10, 1), date(2025, 3, 31))
+    assert periods_span(march) == (date(2025, 3, 1), date(2025, 3, 31))
