@@ -40,15 +40,14 @@ def prepared_metrics(data: DataBundle) -> pl.DataFrame:
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def _metric_rows(data_version: str, metric: str, _prepared: pl.DataFrame) -> pl.DataFrame:
-    rows = _prepared.filter(pl.col("metric") == metric)
-    # a filter keeps the order, so the rows are still sorted by date: say so, for rows_between's binary search
-    return rows.with_columns(pl.col("date").set_sorted()) if rows.get_column("date").is_sorted() else rows
+def _rows_of_metric(kind: str, data_version: str, metric: str, _rows: pl.DataFrame) -> pl.DataFrame:
+    # kind ("daily", "monthly"), data_version and metric are the key; a filter keeps the rows in date order
+    return in_date_order(_rows.filter(pl.col("metric") == metric))
 
 
 def prepared_metric_rows(data: DataBundle, metric: str) -> pl.DataFrame:
     """The prepared rows of one metric (a page about one metric filters ten million rows once, not per number)."""
-    return _metric_rows(data.key, metric, prepared_metrics(data))
+    return _rows_of_metric("daily", data.key, metric, prepared_metrics(data))
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
@@ -65,14 +64,9 @@ def monthly_metric_rows(data: DataBundle) -> pl.DataFrame:
     return _monthly_metrics(data.key, prepared_metrics(data), data.frame("metric_catalog"))
 
 
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def _monthly_rows_of(data_version: str, metric: str, _monthly: pl.DataFrame) -> pl.DataFrame:
-    return in_date_order(_monthly.filter(pl.col("metric") == metric))
-
-
 def monthly_metric_rows_of(data: DataBundle, metric: str) -> pl.DataFrame:
     """The monthly rows (``monthly_metric_rows``) of one metric."""
-    return _monthly_rows_of(data.key, metric, monthly_metric_rows(data))
+    return _rows_of_metric("monthly", data.key, metric, monthly_metric_rows(data))
 
 
 def page_datasets(data: DataBundle) -> Mapping[str, pl.DataFrame]:
