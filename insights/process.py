@@ -284,24 +284,7 @@ def lapsed_teams(
         queries = active_teams.join(practices.select("practice", "cadence_days"), how="cross").with_columns(
             pl.lit(as_of, dtype=pl.Date).alias("as_of")
         )
-        return (
-            _lapsed_pairs(history, queries, grace)
-            .select(
-                "team",
-                "product_line",
-                "practice",
-                "last_done",
-                "days_since",
-                "cadence_days",
-                (pl.col("days_since") - pl.col("cadence_days")).cast(pl.Int64).alias("overdue_days"),
-            )
-            .sort(
-                "overdue_days",
-                "team",
-                "practice",
-                descending=[True, False, False],
-            )
-        )
+        return _overdue(_lapsed_pairs(history, queries, grace))
     return (
         adoption.filter(
             pl.col("date") <= as_of,
@@ -318,22 +301,22 @@ def lapsed_teams(
         .join(practices.select("practice", "cadence_days"), on="practice", how="inner")
         .with_columns((pl.lit(as_of, dtype=pl.Date) - pl.col("last_done")).dt.total_days().alias("days_since"))
         .filter(pl.col("days_since") > grace * pl.col("cadence_days"))
-        .select(
-            "team",
-            "product_line",
-            "practice",
-            "last_done",
-            pl.col("days_since").cast(pl.Int64),
-            "cadence_days",
-            (pl.col("days_since") - pl.col("cadence_days")).cast(pl.Int64).alias("overdue_days"),
-        )
-        .sort(
-            "overdue_days",
-            "team",
-            "practice",
-            descending=[True, False, False],
-        )
+        .with_columns(pl.col("days_since").cast(pl.Int64))
+        .pipe(_overdue)
     )
+
+
+def _overdue(lapsed: pl.DataFrame) -> pl.DataFrame:
+    # The lapsed pairs' columns, with how far past its cadence each one is, the most overdue first.
+    return lapsed.select(
+        "team",
+        "product_line",
+        "practice",
+        "last_done",
+        "days_since",
+        "cadence_days",
+        (pl.col("days_since") - pl.col("cadence_days")).cast(pl.Int64).alias("overdue_days"),
+    ).sort("overdue_days", "team", "practice", descending=[True, False, False])
 
 
 def process_by_product_line(
