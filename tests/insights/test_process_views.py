@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 import polars as pl
 import pytest
@@ -21,6 +19,7 @@ from insights.process_views import (
     process_pulse_by_period,
 )
 from sources.contracts import ADOPTION, EVENTS, PRACTICES, TEAMS
+from tests.insights.test_process import with_history
 
 Q1_START = date(2025, 1, 1)
 Q1_END = date(2025, 3, 31)
@@ -77,15 +76,6 @@ ADOPTION_FRAME = pl.DataFrame(
     ],
     schema=ADOPTION.schema,
 )
-
-
-def with_history(function: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
-    """``function`` given the ``adoption_history`` of its adoption rows, so it takes the prepared path."""
-
-    def prepared(adoption: pl.DataFrame, *arguments: Any, **options: Any) -> pl.DataFrame:
-        return function(adoption, *arguments, history=adoption_history(adoption), **options)
-
-    return prepared
 
 
 @pytest.fixture(autouse=True, params=["raw", "prepared"])
