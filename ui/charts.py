@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import copy
-import functools
-import json
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 from plotly.basedatatypes import BaseTraceType
-from plotly.subplots import make_subplots
 
 from insights.periods import Granularity, Period, period_label
 
@@ -87,43 +84,119 @@ def _merged(target: dict[str, Any], settings: Mapping[str, Any]) -> None:
             target[name] = copy.deepcopy(value) if isinstance(value, Mapping | list) else value
 
 
-def _grid_skeleton(
-    rows: int, cols: int, titles: Sequence[str], options: str
+SharedAxes = bool | Literal["all", "rows", "columns"]
+
+
+def _grid_layout(
+    rows: int,
+    cols: int,
+    titles: Sequence[str],
+    *,
+    secondary_y: bool,
+    shared_xaxes: SharedAxes,
+    shared_yaxes: SharedAxes,
+    horizontal_spacing: float | None,
+    vertical_spacing: float | None,
 ) -> tuple[dict[str, Any], dict[tuple[int, int], tuple[str, str, str]]]:
-    text, cells = _grid_skeleton_text(rows, cols, len(titles), options)
-    layout = json.loads(text)
-    # the panel titles are the grid's first annotations, in the order of the panels
-    for annotation, title in zip(layout.get("annotations", ()), titles, strict=False):
-        annotation["text"] = title
+    """The layout (axes with their domains, panel titles) and axis references per cell of a grid laid out as
+    plotly.subplots.make_subplots lays it out from the top left, with every cell an xy panel (its arithmetic, step by
+    step, so the domains are the same floats; tests/ui/test_charts.py compares the two on many grids).
+
+    make_subplots builds and validates a Plotly figure for this: 10-60 ms a grid, every time a new view draws one.
+    """
+    if rows < 1 or cols < 1:
+        raise ValueError(f"a grid needs at least one row and one column, not {rows} x {cols}")
+    if secondary_y and shared_yaxes:
+        raise ValueError("a grid with secondary y axes does not share its y axes here")
+    if horizontal_spacing is None:
+        horizontal_spacing = (0.4 if secondary_y else 0.2) / cols
+    if vertical_spacing is None:
+        vertical_spacing = (0.5 if titles else 0.3) / rows
+    for count, spacing, what in ((cols, horizontal_spacing, "horizontal"), (rows, vertical_spacing, "vertical")):
+        if not 0 <= spacing <= 1 or (count > 1 and spacing > 1.0 / float(count - 1)):
+            raise ValueError(f"{what} spacing {spacing} does not fit {count} panels")
+    max_width = 0.94 if secondary_y else 1.0  # room for the secondary axes' titles
+    width = (max_width - horizontal_spacing * (cols - 1)) / cols
+    height = (1.0 - vertical_spacing * (rows - 1)) / rows
+    widths, heights = [width] * cols, [height] * rows
+    layout: dict[str, Any] = {}
+    cells: dict[tuple[int, int], tuple[str, str, str]] = {}
+    domains: list[tuple[list[float], list[float]]] = []
+    x_count = y_count = 0
+    for r in range(rows):  # r = 0 is the top row: rows are laid out from the bottom up
+        from_bottom = rows - 1 - r
+        y_start = sum(heights[:from_bottom]) + from_bottom * vertical_spacing
+        y_end = y_start + heights[-1 - r]
+        y_domain = [min(max(y_start, 0.0), 1.0), min(max(y_end, 0.0), 1.0)]
+        for c in range(cols):
+            x_start = sum(widths[:c]) + c * horizontal_spacing
+            x_domain = [x_start, x_start + widths[c]]
+            domains.append((x_domain, y_domain))
+            x_count, y_count = x_count + 1, y_count + 1
+            x_ref, y_ref = _reference("x", x_count), _reference("y", y_count)
+            layout[axis_name(x_ref)] = {"domain": [max(0.0, x_domain[0]), min(1.0, x_domain[1])], "anchor": y_ref}
+            layout[axis_name(y_ref)] = {"domain": list(y_domain), "anchor": x_ref}
+            second_ref = ""
+            if secondary_y:
+                y_count += 1
+                second_ref = _reference("y", y_count)
+                layout[axis_name(second_ref)] = {"anchor": x_ref, "overlaying": y_ref, "side": "right"}
+            cells[(r + 1, c + 1)] = (x_ref, y_ref, second_ref)
+    _share_axes(layout, cells, rows, cols, "x", shared_xaxes)
+    _share_axes(layout, cells, rows, cols, "y", shared_yaxes)
+    annotations = [
+        {
+            "y": y_domain[1],
+            "xref": "paper",
+            "x": sum(x_domain) / 2.0,
+            "yref": "paper",
+            "text": title,
+            "showarrow": False,
+            "font": {"size": 16},
+            "xanchor": "center",
+            "yanchor": "bottom",
+        }
+        for title, (x_domain, y_domain) in zip(titles, domains, strict=False)
+    ]
+    if annotations:
+        layout["annotations"] = annotations
     return layout, cells
 
 
-@functools.lru_cache(maxsize=32)
-def _grid_skeleton_text(
-    rows: int, cols: int, title_count: int, options: str
-) -> tuple[str, dict[tuple[int, int], tuple[str, str, str]]]:
-    # make_subplots costs 10-25 ms a grid, and a grid of the same shape is laid out the same whatever its panels show:
-    # made once per shape, kept as text (``options`` are make_subplots' keyword arguments as JSON) so that no caller
-    # changes what the next one gets; the titles are placeholders until _grid_skeleton names the panels
-    titles = [f"panel {index}" for index in range(title_count)] or None
-    figure = make_subplots(rows=rows, cols=cols, subplot_titles=titles, **json.loads(options))
-    cells = {}
-    for row in range(1, rows + 1):
-        for col in range(1, cols + 1):
-            panel = figure.get_subplot(row, col)
-            if panel is None:
-                continue
-            second = figure.get_subplot(row, col, secondary_y=True) if _has_secondary(options) else None
-            cells[(row, col)] = (
-                axis_reference(panel.xaxis.plotly_name),
-                axis_reference(panel.yaxis.plotly_name),
-                axis_reference(second.yaxis.plotly_name) if second is not None else "",
-            )
-    return json.dumps(figure.layout.to_plotly_json()), cells
+def _reference(kind: str, number: int) -> str:
+    return f"{kind}{number if number > 1 else ''}"
 
 
-def _has_secondary(options: str) -> bool:
-    return '"secondary_y": true' in options
+def _share_axes(
+    layout: dict[str, Any],
+    cells: Mapping[tuple[int, int], tuple[str, str, str]],
+    rows: int,
+    cols: int,
+    kind: str,
+    shared: SharedAxes,
+) -> None:
+    # make_subplots' rules, the bottom row first: an axis matches the first of its group; labels stay on the bottom
+    # row (x) or the first column (y)
+    index = 0 if kind == "x" else 1
+    bottom_up = range(rows, 0, -1)
+    if shared == "columns" or (kind == "x" and shared is True):
+        groups = [[(row, col) for row in bottom_up] for col in range(1, cols + 1)]
+        hide = [[True] * rows for _ in range(cols)] if kind == "x" else [[False] * rows for _ in range(cols)]
+    elif shared == "rows" or (kind == "y" and shared is True):
+        groups = [[(row, col) for col in range(1, cols + 1)] for row in bottom_up]
+        hide = [[kind == "y"] * cols for _ in range(rows)]
+    elif shared == "all":
+        groups = [[(row, col) for row in bottom_up for col in range(1, cols + 1)]]
+        hide = [[(row < rows) if kind == "x" else (col > 1) for row in bottom_up for col in range(1, cols + 1)]]
+    else:
+        return
+    for group, hidden in zip(groups, hide, strict=True):
+        first = cells[group[0]][index]
+        for cell, hide_labels in zip(group[1:], hidden[1:], strict=True):
+            axis = layout[axis_name(cells[cell][index])]
+            axis["matches"] = first
+            if hide_labels:
+                axis["showticklabels"] = False
 
 
 class Draft:
@@ -144,9 +217,30 @@ class Draft:
         self.cells = dict(cells or {})
 
     @classmethod
-    def grid(cls, rows: int, cols: int, titles: Sequence[str] = (), **options: Any) -> Draft:
-        """A grid of panels as make_subplots lays it out (``options`` are make_subplots'), panel titles included."""
-        layout, cells = _grid_skeleton(rows, cols, titles, json.dumps(options, sort_keys=True))
+    def grid(
+        cls,
+        rows: int,
+        cols: int,
+        titles: Sequence[str] = (),
+        *,
+        secondary_y: bool = False,
+        shared_xaxes: SharedAxes = False,
+        shared_yaxes: SharedAxes = False,
+        horizontal_spacing: float | None = None,
+        vertical_spacing: float | None = None,
+    ) -> Draft:
+        """A grid of panels as make_subplots lays it out (its options of the same names; ``secondary_y`` gives every
+        panel a second y axis on the right), panel titles included."""
+        layout, cells = _grid_layout(
+            rows,
+            cols,
+            titles,
+            secondary_y=secondary_y,
+            shared_xaxes=shared_xaxes,
+            shared_yaxes=shared_yaxes,
+            horizontal_spacing=horizontal_spacing,
+            vertical_spacing=vertical_spacing,
+        )
         return cls(layout, cells)
 
     def axes(self, row: int | None = None, col: int | None = None) -> tuple[str, str]:

@@ -99,7 +99,7 @@ def paired_trends_figure(
         rows,
         columns,
         lines,
-        specs=[[{"secondary_y": True} for _ in range(columns)] for _ in range(rows)],
+        secondary_y=True,
         horizontal_spacing=0.09,
         vertical_spacing=0.16 if rows > 1 else 0.1,
     )
