@@ -213,13 +213,16 @@ def theme_trend(
     themes: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """Mentions per theme per period, with 0 for a period in the data where the theme was not raised."""
+    # Lazy until here, so that only the two columns read are filtered (not the text and the rest of each row).
     with_period = (
-        feedback.filter(pl.col("date").is_not_null())
-        .with_columns(
+        feedback.lazy()
+        .select("theme", "date")
+        .filter(pl.col("date").is_not_null())
+        .select(
             _theme_or_untagged(),
             period_start(pl.col("date"), granularity, fiscal_year_start_month).alias("period_start"),
         )
-        .select("theme", "period_start")
+        .collect()
     )
     # The periods come from all the feedback, so a theme's line has its zeros even where only other themes spoke.
     periods = with_period.select("period_start").unique()
