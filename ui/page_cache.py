@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 import polars as pl
 import streamlit as st
 
+from insights.customers import keyed_accounts
 from insights.metrics import MONTHLY_METRICS, monthly_metrics, prepare_metrics
 from insights.periods import metric_grains
 from insights.process import AdoptionHistory, adoption_history
@@ -69,10 +70,24 @@ def monthly_metric_rows_of(data: DataBundle, metric: str) -> pl.DataFrame:
     return _rows_of_metric("monthly", data.key, metric, monthly_metric_rows(data))
 
 
+@st.cache_resource(max_entries=2, ttl=3600, show_spinner=False)
+def _keyed_feedback(data_version: str, _feedback: pl.DataFrame) -> pl.DataFrame:
+    # data_version keys the cache; the other columns are the bundle's own (shared, not copied)
+    return keyed_accounts(_feedback)
+
+
+def page_frame(data: DataBundle, name: str) -> pl.DataFrame:
+    """The dataset ``name`` as the pages compute on it: the bundle's frame, the feedback with its accounts keyed
+    (``keyed_accounts``, once per data version)."""
+    if name == "feedback":
+        return _keyed_feedback(data.key, data.frame(name))
+    return data.frame(name)
+
+
 def page_datasets(data: DataBundle) -> Mapping[str, pl.DataFrame]:
-    """Every dataset of the bundle by name, the metrics prepared for roll-ups, and those rolled up per month
-    (``MONTHLY_METRICS``): what the insights functions take."""
-    datasets = {name: data.frame(name) for name in CONTRACTS}
+    """Every dataset of the bundle by name (``page_frame``), the metrics prepared for roll-ups, and those rolled up
+    per month (``MONTHLY_METRICS``): what the insights functions take."""
+    datasets = {name: page_frame(data, name) for name in CONTRACTS}
     datasets["metrics"] = prepared_metrics(data)
     datasets[MONTHLY_METRICS] = monthly_metric_rows(data)
     return datasets
@@ -114,7 +129,7 @@ def rows_of_lines(
 ) -> pl.DataFrame:
     """The rows of dataset ``name`` of ``product_lines`` (None = all) in [start, end], cut once per data version,
     lines and days (shared, not copied)."""
-    return _rows_in_view(name, data.key, product_lines, start, end, data.frame(name))
+    return _rows_in_view(name, data.key, product_lines, start, end, page_frame(data, name))
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)

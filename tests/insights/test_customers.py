@@ -8,8 +8,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from insights.customer_views import customer_pulse, customer_pulse_by_period
 from insights.customers import (
     feedback_volume,
+    keyed_accounts,
     newest_first,
     nps,
     nps_by_period,
@@ -922,3 +924,51 @@ def test_newest_first_of_rows_in_date_order_equals_a_full_sort(limit: int) -> No
     expected = frame.sort("date", descending=True, maintain_order=True).head(limit)
     assert_frame_equal(newest_first(flagged, limit), expected)
     assert_frame_equal(newest_first(frame, limit), expected)
+
+
+# --- keyed_accounts ---------------------------------------------------------------------------------------------------
+
+
+def _many_accounts_feedback() -> pl.DataFrame:
+    # Deterministic variety: accounts on several lines and themes, ARR changing over time, same-day ties, rows without
+    # an account or an ARR, every sentiment and score.
+    rows = []
+    for index in range(400):
+        rows.append(
+            {
+                "date": date(2025, 1 + index % 12, 1 + index % 27),
+                "product_line": ["Atlas", "Boreal", "Comet"][index % 3],
+                "channel": ["support", "survey", "sales"][index % 3],
+                "text": f"note {index}",
+                "account": None if index % 17 == 0 else f"Account {index % 23}",
+                "account_arr": None if index % 11 == 0 else float(1000 * (index % 7) + index),
+                "nps_score": None if index % 5 == 0 else index % 11,
+                "sentiment": ["positive", "neutral", "negative", None][index % 4],
+                "theme": [None, "Pricing", "Sync", "Data"][index % 4 if index % 3 else (index + 1) % 4],
+            }
+        )
+    return feedback_frame(rows)
+
+
+def test_keyed_accounts_change_the_type_and_nothing_else() -> None:
+    feedback = _many_accounts_feedback()
+    keyed = keyed_accounts(feedback)
+    assert keyed.schema["account"] == pl.Categorical()
+    assert_frame_equal(keyed.with_columns(pl.col("account").cast(pl.String)), feedback)
+    assert keyed_accounts(keyed) is keyed  # already keyed: the same frame
+
+
+def test_keyed_accounts_give_the_same_numbers() -> None:
+    feedback = _many_accounts_feedback()
+    keyed = keyed_accounts(feedback)
+    assert_frame_equal(theme_ranking(keyed), theme_ranking(feedback))
+    for granularity in ("month", "quarter"):
+        assert_frame_equal(
+            customer_pulse_by_period(keyed, granularity), customer_pulse_by_period(feedback, granularity)
+        )
+    assert_frame_equal(customer_pulse(keyed, ("product_line",)), customer_pulse(feedback, ("product_line",)))
+    assert_frame_equal(top_negative_theme(keyed), top_negative_theme(feedback))
+    assert_frame_equal(nps(keyed, ("product_line",)), nps(feedback, ("product_line",)))
+    for search in (None, "account 1", "pricing", "note 3"):
+        found = verbatims(keyed, search, limit=50)
+        assert_frame_equal(found.with_columns(pl.col("account").cast(pl.String)), verbatims(feedback, search, limit=50))

@@ -15,7 +15,7 @@ def test_the_objects_alive_at_the_first_run_are_frozen_once(monkeypatch: pytest.
     frozen = gc.get_freeze_count()
     assert frozen > 0
     # later runs freeze nothing more: what they create is collected as before
-    garbage = [[] for _ in range(1000)]
+    garbage: list[list[int]] = [[] for _ in range(1000)]
     assert runtime.freeze_imported_objects() is False
     assert gc.get_freeze_count() == frozen
     del garbage
