@@ -102,7 +102,7 @@ def import_libraries(names: list[str]) -> None:
     Streamlit make its once-per-process start-up check.
 
     That check (is this a REPL? — ``inspect.stack()``, which maps every loaded module to its file) runs when the
-    process draws its first element, whatever the app: 90 ms with the libraries loaded, paid once by a server, by the
+    process draws its first element, whatever the app: ~40 ms with the libraries loaded, paid once by a server, by the
     first run after it starts.
     """
     for name in names:
