@@ -32,6 +32,32 @@ def test_rows_are_numbered_by_their_line_in_the_file() -> None:
     assert raw.rows.get_column("c1").to_list() == ["two\nlines", None, "plain"]
 
 
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3, 65_536])
+def test_records_read_in_chunks_are_the_same_table(monkeypatch: pytest.MonkeyPatch, chunk_rows: int) -> None:
+    # the reader turns every few records into columns: row numbers, padding of short rows and multi-line cells must
+    # not depend on where a chunk ends
+    monkeypatch.setattr("sources.files._CHUNK_ROWS", chunk_rows)
+    data = b'a,b,c\n1,"x\ny",3\n\n4,5\n6,7,8,9\n10,11,12\n'
+    raw = read_csv_text("f.csv", data)
+    assert raw.header == ("a", "b", "c")
+    assert raw.rows.select("_row", "_cells", "c0", "c1", "c2").rows() == [
+        (2, 3, "1", "x\ny", "3"),
+        (4, 0, None, None, None),
+        (5, 2, "4", "5", None),
+        (6, 4, "6", "7", "8"),
+        (7, 3, "10", "11", "12"),
+    ]
+    assert read_csv_text("f.csv", data.decode()).rows.equals(raw.rows)  # text already decoded: the same
+
+
+def test_a_header_alone_and_blank_lines_before_it() -> None:
+    raw = read_csv_text("f.csv", b"\n\r\n\na,b\n")
+    assert raw.header == ("a", "b")
+    assert raw.rows.height == 0
+    assert raw.rows.columns == ["_row", "_cells", "c0", "c1"]
+    assert read_csv_text("f.csv", b"").header == ()
+
+
 @pytest.mark.parametrize(
     ("data", "row", "problem"),
     [
