@@ -139,6 +139,29 @@ def test_duplicate_keys_point_at_the_first_row() -> None:
     ]
 
 
+def test_keys_that_share_values_in_other_columns_or_order_are_not_duplicates() -> None:
+    # the first check hashes each row's key: values swapped between columns, or a null in one column and the same
+    # text in the next, must still be told apart, and thousands of distinct keys pass it
+    header = [*HEADER, "segment", "region"]
+    rows = [
+        ["2025-01-01", "Atlas", "arr", "1", "SMB", "EMEA"],
+        ["2025-01-01", "Atlas", "arr", "2", "EMEA", "SMB"],
+        ["2025-01-01", "Atlas", "arr", "3", "", "SMB"],
+        ["2025-01-01", "Atlas", "arr", "4", "SMB", ""],
+    ]
+    rows += [
+        [f"2025-{month:02d}-{day:02d}", "Atlas", "arr", "1", f"S{index}", "EMEA"]
+        for month in range(1, 13)
+        for day in range(1, 29)
+        for index in range(3)
+    ]
+    assert problems_of([header, *rows]) == []
+    repeated = problems_of([header, *rows, rows[-1]])
+    assert [(row, problem) for row, _, _, problem in repeated] == [
+        (len(rows) + 2, f"duplicate key: the same date, product_line, metric, segment, region as row {len(rows) + 1}")
+    ]
+
+
 def test_feedback_without_ids_has_no_key_but_repeated_ids_are_rejected() -> None:
     header = ["date", "product_line", "channel", "text", "id"]
     same_text = ["2025-01-01", "Atlas", "survey", "Great", ""]
