@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
@@ -12,6 +13,8 @@ from insights.scope import rows_between, rows_in_scope
 
 # One series = the rows of one metric for one product line, segment and region; periods roll up per series first.
 _SERIES = ("metric", "product_line", "segment", "region")
+# Rows rolled up per month in one go by monthly_metrics: bounds the memory of a roll-up of ten million rows.
+_MONTHLY_PART_ROWS = 1_000_000
 _OPTIONAL_BREAKDOWNS = ("segment", "region")
 _OVERVIEW_FALLBACK_COUNT = 3
 _ADDITIVE_UNITS = ("currency", "count")
@@ -368,18 +371,36 @@ def monthly_metrics(metrics: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFram
     rows = _rollup_rows(metrics, catalog)
     if not rows.get_column("date").flags["SORTED_ASC"]:
         rows = rows.sort("date", maintain_order=True)
-    return (
-        rows.group_by(*_SERIES, pl.col("date").dt.month_start(), maintain_order=True)
-        .agg(
+    # A month's rows are one slice of the date-ordered rows and no group spans two months, so the months are rolled up
+    # a few at a time: the same groups in the same order, with the memory of one part (10M rows at once: 2.4 GB).
+    parts = [
+        part.group_by(*_SERIES, pl.col("date").dt.month_start(), maintain_order=True).agg(
             *(pl.col(name).first() for name in _PREPARED_COLUMNS),
             # groups keep their rows' order: in rows kept in date order the last is the month's latest
             pl.col("value").last(),
             pl.col("value").sum().alias("value_sum"),
             pl.len().cast(pl.Int64).alias("observations"),
         )
-        .sort("date", maintain_order=True)
-        .with_columns(pl.col("date").set_sorted())
-    )
+        for part in _month_slices(rows, _MONTHLY_PART_ROWS)
+    ]
+    return pl.concat(parts).sort("date", maintain_order=True).with_columns(pl.col("date").set_sorted())
+
+
+def _month_slices(rows: pl.DataFrame, size: int) -> list[pl.DataFrame]:
+    """Date-ordered rows in consecutive slices of whole months, each of about ``size`` rows or one month (the dateless
+    rows, sorted first, are a slice of their own)."""
+    dateless = rows.get_column("date").null_count()
+    dates = rows.get_column("date").slice(dateless)
+    bounds = {0, dateless, rows.height}
+    months = dates.dt.month_start().unique(maintain_order=True)
+    starts = [dateless + start for start in dates.search_sorted(months, side="left").to_list()]
+    part_start = dateless
+    for start in starts:
+        if start - part_start >= size:
+            bounds.add(start)
+            part_start = start
+    edges = sorted(bounds)
+    return [rows.slice(begin, end - begin) for begin, end in itertools.pairwise(edges) if end > begin] or [rows]
 
 
 def is_monthly(metrics: pl.DataFrame) -> bool:

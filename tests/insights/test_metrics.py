@@ -955,6 +955,28 @@ def test_monthly_rows_roll_up_to_the_daily_rows_numbers(period: Period, by: tupl
     )
 
 
+@pytest.mark.parametrize("part_rows", [1, 100, 1_500, 10_000_000])
+def test_monthly_rows_rolled_up_in_parts_are_the_rows_of_one_roll_up(
+    monkeypatch: pytest.MonkeyPatch, part_rows: int
+) -> None:
+    # months are rolled up a few at a time; every size of part gives the very rows (and order) of one group-by
+    daily = _daily_rows()
+    expected = (
+        daily.group_by(
+            "metric", "product_line", "segment", "region", pl.col("date").dt.month_start(), maintain_order=True
+        )
+        .agg(
+            pl.col("aggregation", "unit", "grain").first(),
+            pl.col("value").last(),
+            pl.col("value").sum().alias("value_sum"),
+            pl.len().cast(pl.Int64).alias("observations"),
+        )
+        .sort("date", maintain_order=True)
+    )
+    monkeypatch.setattr("insights.metrics._MONTHLY_PART_ROWS", part_rows)
+    assert_frame_equal(monthly_metrics(daily, CATALOG), expected)
+
+
 @pytest.mark.parametrize("granularity", ["month", "quarter", "year"])
 @pytest.mark.parametrize("fiscal_year", [1, 2, 4])
 def test_monthly_rows_give_the_daily_rows_values_per_period(granularity: Granularity, fiscal_year: int) -> None:
