@@ -36,6 +36,8 @@ _THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
 _DECIMAL_COMMA = r"^[+-]?\d*,\d+$"
 _CURRENCY_SIGNS = r"[$€£¥]"
 _MAX_CELL_CHARS = 10_000
+# Rows checked and converted at a time by parse_table: bounds a parse's memory (a few hundred MB a part).
+_PARSE_ROWS = 1_000_000
 _MAX_VALUE_SHOWN = 80
 
 
@@ -125,7 +127,11 @@ def _clip(value: str) -> str:
 
 
 def parse_table(raw: RawTable, contract: Contract) -> ParseResult:
-    """Check ``raw`` against ``contract`` and convert it; every problem is reported, none stops the others."""
+    """Check ``raw`` against ``contract`` and convert it; every problem is reported, none stops the others.
+
+    Rows are checked and converted ``_PARSE_ROWS`` at a time (the checks of a cell need only its row), so the
+    memory of a parse is that of one part, whatever the file's size; keys are compared across all of them.
+    """
     source = raw.source
     if not raw.header:
         problems = problem_frame([(source, None, None, None, "the file is empty: expected a header row")])
@@ -135,30 +141,47 @@ def parse_table(raw: RawTable, contract: Contract) -> ParseResult:
     if header_problems:
         return ParseResult(contract, source, _empty_with_row(contract), problem_frame(header_problems), notes)
 
-    cells = _clean_cells(raw, contract, mapping)
-    if cells.height == 0:
-        problems = problem_frame([(source, 2, None, None, "no data rows below the header")])
-        return ParseResult(contract, source, _empty_with_row(contract), problems, notes)
-
-    problem_parts: list[pl.DataFrame] = [_ragged_rows(raw)]
     parsed_columns: list[pl.Expr] = [pl.col(ROW)]
+    column_checks: list[tuple[Column, list[Check]]] = []
     for column in contract.columns:
-        if column.name not in cells.columns:
+        if column.name not in mapping:
             parsed_columns.append(pl.lit(None, dtype=column.dtype).alias(column.name))
             continue
         value, checks, column_notes = _column_rules(column)
         parsed_columns.append(value.alias(column.name))
         notes.extend(column_notes)
-        problem_parts.extend(_failures(cells, column, source, checks))
+        column_checks.append((column, checks))
 
-    frame = cells.select(parsed_columns)
-    frame = frame.with_columns(_enum_normalised(contract))
-    problem_parts.append(_bound_failures(cells, frame, contract, source))
-    problem_parts.append(_row_rule_failures(cells, frame, contract, source))
+    frames: list[pl.DataFrame] = []
+    problem_parts: list[pl.DataFrame] = []
+    leniencies: dict[tuple[str, str], int] = {}
+    for rows in raw.rows.iter_slices(_PARSE_ROWS) if raw.rows.height else [raw.rows]:
+        part = RawTable(raw.source, raw.header, rows)
+        cells = _clean_cells(part, contract, mapping)
+        problem_parts.append(_ragged_rows(part))
+        if cells.height == 0:
+            continue
+        for column, checks in column_checks:
+            problem_parts.extend(_failures(cells, column, source, checks))
+        frame = cells.select(parsed_columns).with_columns(_enum_normalised(contract))
+        problem_parts.append(_bound_failures(cells, frame, contract, source))
+        problem_parts.append(_row_rule_failures(cells, frame, contract, source))
+        for found, count in _lenient_reads(cells, contract).items():
+            leniencies[found] = leniencies.get(found, 0) + count
+        frames.append(frame)
+    if not frames:
+        problems = problem_frame([(source, 2, None, None, "no data rows below the header")])
+        return ParseResult(contract, source, _empty_with_row(contract), problems, notes)
+
+    frame = pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0]
+    problem_parts.append(_table_rule_failures(frame, contract, source))
     problem_parts.append(duplicate_key_problems(frame, contract, source))
-    notes.extend(_normalisation_notes(cells, contract, source))
-    problems = _sorted_problems(problem_parts)
-    return ParseResult(contract, source, frame, problems, notes)
+    notes.extend(
+        f"{source}, column '{name}': {what} in {count:,} cell{'s' if count != 1 else ''}"
+        for (name, what), count in leniencies.items()
+        if count
+    )
+    return ParseResult(contract, source, frame, _sorted_problems(problem_parts), notes)
 
 
 def _empty_with_row(contract: Contract) -> pl.DataFrame:
@@ -417,20 +440,24 @@ def _row_rule_failures(cells: pl.DataFrame, frame: pl.DataFrame, contract: Contr
                 pl.lit(message).alias("problem"),
             )
         )
-    if contract.name == "metric_catalog":
-        revenue = frame.filter(pl.col("role") == "revenue")
-        if revenue.height > 1:
-            first = revenue.get_column(ROW)[0]
-            parts.append(
-                revenue.slice(1).select(
-                    pl.lit(source).alias("source"),
-                    pl.col(ROW).alias("row"),
-                    pl.lit("role").alias("column"),
-                    pl.lit("revenue").alias("value"),
-                    pl.lit(f"only one metric may have the role revenue (row {first} has it already)").alias("problem"),
-                )
-            )
     return pl.concat(parts) if parts else problem_frame([])
+
+
+def _table_rule_failures(frame: pl.DataFrame, contract: Contract, source: str) -> pl.DataFrame:
+    """Rules across rows beyond unique keys: one revenue metric in the catalog."""
+    if contract.name != "metric_catalog":
+        return problem_frame([])
+    revenue = frame.filter(pl.col("role") == "revenue")
+    if revenue.height <= 1:
+        return problem_frame([])
+    first = revenue.get_column(ROW)[0]
+    return revenue.slice(1).select(
+        pl.lit(source).alias("source"),
+        pl.col(ROW).alias("row"),
+        pl.lit("role").alias("column"),
+        pl.lit("revenue").alias("value"),
+        pl.lit(f"only one metric may have the role revenue (row {first} has it already)").alias("problem"),
+    )
 
 
 def duplicate_key_problems(frame: pl.DataFrame, contract: Contract, source: str) -> pl.DataFrame:
@@ -484,9 +511,10 @@ def _may_repeat(rows: pl.LazyFrame, key: Sequence[str]) -> bool:
     return bool(rows.select((ordered == ordered.shift(1)).any()).collect().item())
 
 
-def _normalisation_notes(cells: pl.DataFrame, contract: Contract, source: str) -> list[str]:
-    """Say what was read leniently: thousands separators, currency and percent signs, times dropped from dates."""
-    notes = []
+def _lenient_reads(cells: pl.DataFrame, contract: Contract) -> dict[tuple[str, str], int]:
+    """How many cells of each column were read leniently, by what: thousands separators, currency and percent signs,
+    times dropped from dates (summed over the parts of a file, then said in the notes)."""
+    counts: dict[tuple[str, str], int] = {}
     for column in contract.columns:
         if column.name not in cells.columns:
             continue
@@ -501,11 +529,10 @@ def _normalisation_notes(cells: pl.DataFrame, contract: Contract, source: str) -
             rules = [(raw.str.contains(_ISO_DATETIME), "times of day dropped from dates")]
         else:
             continue
-        counts = cells.select([rule.fill_null(False).sum().alias(str(i)) for i, (rule, _) in enumerate(rules)]).row(0)
-        for count, (_, what) in zip(counts, rules, strict=True):
-            if count:
-                notes.append(f"{source}, column '{column.name}': {what} in {count:,} cell{'s' if count != 1 else ''}")
-    return notes
+        found = cells.select([rule.fill_null(False).sum().alias(str(i)) for i, (rule, _) in enumerate(rules)]).row(0)
+        for count, (_, what) in zip(found, rules, strict=True):
+            counts[(column.name, what)] = int(count)
+    return counts
 
 
 def _sorted_problems(parts: list[pl.DataFrame]) -> pl.DataFrame:

@@ -276,3 +276,37 @@ def test_text_values_that_look_like_null_spellings_are_kept() -> None:
         ("NA", "NA", None, "None"),
         ("-", None, None, None),
     ]
+
+
+MIXED_METRICS = [
+    [*HEADER, "segment", "extra"],
+    ["2025-01-01", "Atlas", "arr", "1,200", "SMB", ""],
+    ["2025-01-01", "Atlas", "arr", "$5", "SMB", ""],  # repeats row 2's key, two parts later when a part is one row
+    [""],
+    ["2025-01-02T10:00", "Atlas", "arr", "12%", "", ""],
+    ["2025-13-01", "Atlas", "", "x", "SMB"],
+    ["01/02/2025", "Beacon", "arr", "1,5", "SMB", "", "too many"],
+    ["2025-01-03", "Beacon", "arr", "2,000,000", "", ""],
+]
+CATALOG_RECORDS = [
+    ["metric", "label", "unit", "aggregation", "higher_is_better", "min", "max", "role"],
+    ["arr", "ARR", "currency", "last", "true", "0", "", "revenue"],
+    ["churn", "Churn", "percent", "mean", "false", "10", "5", ""],
+    ["mrr", "MRR", "currency", "last", "true", "0", "", "revenue"],
+]
+
+
+@pytest.mark.parametrize("part_rows", [1, 2, 3])
+@pytest.mark.parametrize(("records", "contract"), [(MIXED_METRICS, METRICS), (CATALOG_RECORDS, METRIC_CATALOG)])
+def test_a_table_parsed_in_parts_is_the_table_parsed_whole(
+    monkeypatch: pytest.MonkeyPatch, part_rows: int, records: list[list[str]], contract: object
+) -> None:
+    # rows are checked and converted a part at a time: problems (keys repeated across parts, one revenue metric),
+    # notes (lenient reads counted over every part) and the frame must not depend on where a part ends
+    whole = parse_records("m.csv", records, contract)  # type: ignore[arg-type]
+    assert whole.problems.height >= 2
+    monkeypatch.setattr("sources.parser._PARSE_ROWS", part_rows)
+    parts = parse_records("m.csv", records, contract)  # type: ignore[arg-type]
+    assert_frame_equal(parts.frame, whole.frame)
+    assert_frame_equal(parts.problems, whole.problems)
+    assert parts.notes == whole.notes
