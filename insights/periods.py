@@ -106,9 +106,10 @@ def metric_grains(metrics: pl.DataFrame) -> pl.DataFrame:
     if "grain" in metrics.columns:
         return metrics.group_by("metric").agg(pl.col("grain").first().cast(pl.String)).sort("metric")
     # Monthly data has only first days of months, which always lie at least 28 days apart: one pass over the rows
-    # tells the grain, without sorting the distinct dates.
+    # tells the grain, without sorting the distinct dates (lazily: the two columns are not copied first).
     return (
-        metrics.select("metric", "date")
+        metrics.lazy()
+        .select("metric", "date")
         .drop_nulls()
         .group_by("metric")
         .agg(
@@ -125,6 +126,7 @@ def metric_grains(metrics: pl.DataFrame) -> pl.DataFrame:
             .alias("grain"),
         )
         .sort("metric")
+        .collect()
     )
 
 
@@ -140,10 +142,12 @@ def coverage_end(latest: date, grain: Grain) -> date:
 def data_coverage_end(metrics: pl.DataFrame) -> date | None:
     """The last day the metrics cover (each metric's latest date at its own grain); None when there are none."""
     latest_dates = (
-        metrics.select("metric", "date")
+        metrics.lazy()
+        .select("metric", "date")
         .drop_nulls()
         .group_by("metric")
         .agg(pl.col("date").max().alias("latest"))
+        .collect()
         .join(metric_grains(metrics), on="metric", how="inner")
     )
     ends = [coverage_end(latest, grain) for latest, grain in latest_dates.select("latest", "grain").iter_rows()]

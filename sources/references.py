@@ -30,10 +30,18 @@ def unknown_reference_problems(
 def metric_value_bound_problems(metrics: ParseResult, catalog: pl.DataFrame) -> pl.DataFrame:
     """Metric values outside their metric's ``min``/``max`` in the catalog."""
     bounds = catalog.select("metric", pl.col("min").alias("_min"), pl.col("max").alias("_max"))
-    joined = metrics.frame.join(bounds, on="metric", how="left", maintain_order="left")
+    # Only the rows out of bounds are kept (lazily, reading three columns): joining every row and writing every value
+    # as text first took 1.5 GB for ten million rows.
+    outside = (
+        metrics.frame.lazy()
+        .select(ROW, "metric", "value")
+        .join(bounds.lazy(), on="metric", how="left", maintain_order="left")
+        .filter((pl.col("value") < pl.col("_min")) | (pl.col("value") > pl.col("_max")))
+        .collect()
+    )
     return bounds_problems(
-        joined,
-        joined.get_column("value").cast(pl.String),
+        outside,
+        outside.get_column("value").cast(pl.String),
         "value",
         minimum=pl.col("_min"),
         maximum=pl.col("_max"),
