@@ -19,7 +19,7 @@ from insights.metrics import (
     metrics_for_periods,
     period_values,
     scope_metrics,
-    targets_for_period,
+    targets_for_periods,
 )
 from insights.metrics import metric_rows as metric_rows_for
 from insights.periods import (
@@ -288,19 +288,17 @@ def total_vs_target(
         end,
         _coverage_end(metric_rows),
     )
-    metric_targets = targets.filter(pl.col("metric") == metric)
-    period_targets: list[float | None] = []
-    for period_start, shown in totals.select("period_start", "shown_granularity").iter_rows():
-        period = period_for(period_start, shown, fiscal_year_start_month)
-        found = targets_for_period(
-            metric_targets, catalog, period, product_lines, all_product_lines, by_product_line=False
-        ).get_column("target")
-        period_targets.append(found[0] if found.len() else None)
+    # one target per period shown (each row is one period, so its start names it), found for all periods at once
+    periods = [
+        period_for(period_start, shown, fiscal_year_start_month)
+        for period_start, shown in totals.select("period_start", "shown_granularity").iter_rows()
+    ]
+    period_targets = targets_for_periods(
+        targets.filter(pl.col("metric") == metric), catalog, periods, product_lines, all_product_lines, False
+    ).select("period_start", "target")
     return (
-        totals.with_columns(
-            pl.col("value").round(_DECIMALS),
-            pl.Series("target", period_targets, dtype=pl.Float64).round(_DECIMALS),
-        )
+        totals.join(period_targets, on="period_start", how="left")
+        .with_columns(pl.col("value").round(_DECIMALS), pl.col("target").round(_DECIMALS))
         .sort("period_start")
         .select("period", "period_start", "period_end", "complete", "value", "target")
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -26,8 +26,9 @@ from insights.metrics import (
     scope_metrics,
     target_status,
     targets_for_period,
+    targets_for_periods,
 )
-from insights.periods import Granularity, Period, metric_grains
+from insights.periods import Granularity, Period, metric_grains, period_for
 from sources.contracts import METRIC_CATALOG, METRICS, TARGETS
 
 CATALOG = pl.DataFrame(
@@ -402,6 +403,28 @@ TARGETS_FRAME = _targets(
 
 COMPANY_TARGET_SCHEMA = {"metric": pl.String, "target": pl.Float64}
 LINE_TARGET_SCHEMA = {"metric": pl.String, "product_line": pl.String, "target": pl.Float64}
+
+
+@pytest.mark.parametrize("by_product_line", [True, False])
+@pytest.mark.parametrize("lines", [None, ["A"], ["B", "A"], ["A", "C"]])
+@pytest.mark.parametrize(
+    ("granularity", "fiscal_year_start_month"), [("month", 1), ("quarter", 1), ("quarter", 2), ("year", 1)]
+)
+def test_targets_of_many_periods_are_each_period_s_targets(
+    by_product_line: bool, lines: list[str] | None, granularity: Granularity, fiscal_year_start_month: int
+) -> None:
+    # one pass over a trend's periods gives each period the targets it gets alone
+    periods = []
+    day = date(2024, 11, 1)
+    while day <= date(2026, 2, 1):
+        period = period_for(day, granularity, fiscal_year_start_month)
+        periods.append(period)
+        day = period.end + timedelta(days=1)
+    together = targets_for_periods(TARGETS_FRAME, CATALOG, periods, lines, ["A", "B", "C"], by_product_line)
+    assert together.height > 0
+    for period in periods:
+        alone = targets_for_period(TARGETS_FRAME, CATALOG, period, lines, ["A", "B", "C"], by_product_line)
+        assert_frame_equal(together.filter(pl.col("period_start") == period.start).drop("period_start"), alone)
 
 
 def test_targets_by_product_line_pro_rates_flows_only() -> None:
