@@ -66,9 +66,12 @@ VERBATIM_COLUMNS = (
 
 
 def _kpi_numbers(
-    feedback: pl.DataFrame, view: View, minimum: int
+    feedback: pl.DataFrame, in_range: pl.DataFrame, view: View, minimum: int
 ) -> tuple[dict[str, Any], dict[str, Any], float | None, bool, pl.DataFrame]:
-    """The KPI row's numbers: the period's and the comparison's pulse, the NPS change and its significance, history."""
+    """The KPI row's numbers: the period's and the comparison's pulse, the NPS change and its significance, history.
+
+    ``in_range`` is the view's own cut of ``feedback`` (its lines and range), read when every period lies in the range.
+    """
     # render_kpis checks first
     assert view.period is not None
     assert view.comparison is not None
@@ -76,13 +79,12 @@ def _kpi_numbers(
         view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
     )
     history_start = window[0].start if window else view.period.start
+    first_day = min(view.comparison.start, history_start, view.period.start)
+    last_day = max(view.comparison.end, view.period.end)
     # One cut by product line of the days all of them span; the periods are slices of it (the rows are in date order).
-    lines_cut = scope_feedback(
-        feedback,
-        view.lines_filter,
-        min(view.comparison.start, history_start, view.period.start),
-        max(view.comparison.end, view.period.end),
-    )
+    # A comparison inside the range (the previous period) needs no cut of its own: the view's is sliced.
+    source = in_range if view.start <= first_day and last_day <= view.end else feedback
+    lines_cut = scope_feedback(source, view.lines_filter, first_day, last_day)
     in_period = scope_feedback(lines_cut, None, view.period.start, view.period.end)
     in_comparison = scope_feedback(lines_cut, None, view.comparison.start, view.comparison.end)
     change = nps_change(nps(in_period, min_responses=minimum), nps(in_comparison, min_responses=minimum), on=())
@@ -102,7 +104,12 @@ def _kpi_numbers(
 
 
 def render_kpis(
-    feedback: pl.DataFrame, view: View, current: Settings, formats: NumberFormat, data_version: str
+    feedback: pl.DataFrame,
+    in_range: pl.DataFrame,
+    view: View,
+    current: Settings,
+    formats: NumberFormat,
+    data_version: str,
 ) -> None:
     """NPS, responses, volume, negative share and the ARR behind negative feedback: the period vs its comparison."""
     if view.period is None or view.comparison is None:
@@ -115,7 +122,7 @@ def render_kpis(
         "customer_kpis",
         data_version,
         view,
-        lambda: _kpi_numbers(feedback, view, current.nps_min_responses),
+        lambda: _kpi_numbers(feedback, in_range, view, current.nps_min_responses),
         current.nps_min_responses,
     )
     minimum = current.nps_min_responses
@@ -434,7 +441,7 @@ def main() -> None:
             f"{day_text(view.end, current.locale)}: widen the date range or choose other product lines."
         )
         return
-    render_kpis(feedback, view, current, formats, data.key)
+    render_kpis(feedback, in_range, view, current, formats, data.key)
     st.subheader("NPS over time")
     render_nps(in_range, view, current, data.key)
     st.subheader("Themes")
