@@ -14,6 +14,7 @@ import importlib
 import json
 import os
 import pkgutil
+import resource
 import subprocess
 import sys
 import tempfile
@@ -222,9 +223,12 @@ def measure_page(page: str, runs: int, line_index: int, timeout: float) -> dict[
 
 
 def first_run(timeout: float) -> dict[str, Any]:
-    """Time of the app's first run on new data (the default page; CSV parsing and columnar copies included)."""
+    """Time of the app's first run on new data (the default page; CSV parsing and columnar copies included), and the
+    process's peak memory by then (what a server reading new data needs at least)."""
     at = AppTest.from_file(str(APP), default_timeout=timeout)
-    return {"page": "overview", "first_run": timed_run(at, "first", "overview")}
+    seconds = timed_run(at, "first", "overview")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    return {"page": "overview", "first_run": seconds, "first_run_peak_mb": peak_mb}
 
 
 def profiled_page(page: str, line_index: int, timeout: float, out: Path) -> dict[str, Any]:

@@ -229,6 +229,7 @@ def measure_size(
     _log(f"{size.label}: first run on new data (parsing included)")
     first = run_probe(env, ["--mode", "first-run"], options.timeout, f"{size.label} first run")
     add("first run after new data", "overview", "s", [first["first_run"]])
+    add("first run peak RSS", "overview", "MB", [first["first_run_peak_mb"]], "max")
     details[size.label] = {"first_run": first, "pages": {}}
 
     if not options.skip_apptest:
