@@ -45,7 +45,7 @@ def read_csv_text(source: str, data: bytes | str, *, delimiter: str = ",", max_r
         # read back as it is (a lone surrogate too): text is streamed from bytes, one byte a character for ASCII
         encoded, encoding, errors = data.encode("utf-8", errors="surrogatepass"), "utf-8", "surrogatepass"
     else:
-        _check_text(source, data)
+        _check_nul_bytes(source, data)
         encoded, encoding, errors = data, "utf-8-sig", "strict"
     csv.field_size_limit(_FIELD_LIMIT)
     # newline="" as the csv module asks: line ends inside quoted cells stay as they are
@@ -85,6 +85,10 @@ def read_csv_text(source: str, data: bytes | str, *, delimiter: str = ",", max_r
             raise DataError(
                 problem_frame([(source, start, None, None, f"the CSV can't be read here: {error}")])
             ) from None
+        except UnicodeDecodeError:
+            # the stream decodes as it reads (no second copy of the file as text); the bad byte's line is found here
+            _check_utf8(source, encoded)
+            raise
     if header is None:
         return RawTable.from_records(source, [])
     if chunk or not frames:
@@ -92,15 +96,19 @@ def read_csv_text(source: str, data: bytes | str, *, delimiter: str = ",", max_r
     return RawTable(source, tuple(header), pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0])
 
 
-def _check_text(source: str, data: bytes) -> None:
-    """Raise DataError, with the line, for bytes that are not UTF-8 text (NUL bytes, invalid sequences)."""
+def _check_nul_bytes(source: str, data: bytes) -> None:
+    """Raise DataError, with the line, for bytes with a NUL in them: not a text file."""
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise DataError(
             problem_frame([(source, line, None, None, "the file contains NUL bytes: it is not a text file")])
         )
+
+
+def _check_utf8(source: str, data: bytes) -> None:
+    """Raise DataError, with the line of the first bad byte, for bytes that are not UTF-8 text."""
     try:
-        data.decode("utf-8-sig")  # checked whole, for the line of the first bad byte; the text is read as a stream
+        data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise DataError(

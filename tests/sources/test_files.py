@@ -50,6 +50,16 @@ def test_records_read_in_chunks_are_the_same_table(monkeypatch: pytest.MonkeyPat
     assert read_csv_text("f.csv", data.decode()).rows.equals(raw.rows)  # text already decoded: the same
 
 
+def test_a_bad_byte_far_into_the_file_is_reported_with_its_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the text is decoded as it is read: rows already turned into columns before the bad byte change nothing
+    monkeypatch.setattr("sources.files._CHUNK_ROWS", 1)
+    with pytest.raises(DataError) as caught:
+        read_csv_text("f.csv", b"a,b\n1,2\n3,4\n5,\xe9\n")
+    assert caught.value.problems.select("row", "problem").rows() == [
+        (4, "not valid UTF-8 text (byte 15); save as UTF-8")
+    ]
+
+
 def test_a_header_alone_and_blank_lines_before_it() -> None:
     raw = read_csv_text("f.csv", b"\n\r\n\na,b\n")
     assert raw.header == ("a", "b")
