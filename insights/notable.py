@@ -97,7 +97,7 @@ def notable_changes(
     parts += [
         growers,
         _movers(values, catalog, context, thresholds, skip_revenue_of=growers.get_column("product_line").to_list()),
-        _rollouts(datasets["adoption"], datasets["teams"], datasets["practices"], context, thresholds),
+        _rollouts(datasets["adoption"], datasets["teams"], datasets["practices"], context, thresholds, history),
         _lapses(datasets["adoption"], datasets["teams"], datasets["practices"], context, thresholds, history),
     ]
     found = pl.concat([part.cast(NOTABLE_SCHEMA) for part in parts])  # type: ignore[arg-type]
@@ -395,8 +395,12 @@ def _rollouts(
     practices: pl.DataFrame,
     context: NotableContext,
     thresholds: Thresholds,
+    history: AdoptionHistory | None = None,
 ) -> pl.DataFrame:
-    """Practices rolled out recently whose adoption rose by at least ``adoption_rise`` since their first period."""
+    """Practices rolled out recently whose adoption rose by at least ``adoption_rise`` since their first period.
+
+    With ``history`` each practice's trend is one pass over the prepared rows, not a filter of every adoption row.
+    """
     end = context.period.end
     recent = practices.filter(
         pl.col("since").is_not_null()
@@ -406,7 +410,7 @@ def _rollouts(
     records = []
     for practice, since in recent.select("practice", "since").iter_rows():
         trend = adoption_by_period(
-            adoption.filter(pl.col("practice") == practice),
+            adoption if history is not None else adoption.filter(pl.col("practice") == practice),
             teams,
             practices.filter(pl.col("practice") == practice),
             context.period.granularity,
@@ -414,6 +418,7 @@ def _rollouts(
             since,
             end,
             context.product_lines,
+            history=history,
         ).sort("period_start")
         if trend.height < 2:
             continue

@@ -7,9 +7,11 @@ from datetime import date
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from insights.notable import NotableContext, notable_changes
 from insights.periods import Period, comparison_period, default_date_range, latest_complete_period, shift_period
+from insights.process import adoption_history
 from insights.scope import data_end, product_lines
 from sample_data.generate import Stories, generate
 from sources.contracts import CONTRACTS
@@ -64,6 +66,16 @@ def test_every_story_is_found_with_few_other_flags(seed: int, last_month: date) 
     story_rows = pl.concat(flags.values()).unique()
     others = found.join(story_rows, on=found.columns, how="anti")
     assert others.height <= 5, "too many other flags:\n" + "\n".join(others["sentence"])
+
+
+@pytest.mark.parametrize("seed", [7, 23])
+def test_the_prepared_adoption_history_finds_the_same_changes(seed: int) -> None:
+    datasets, _ = generate(seed=seed, last_month=date(2026, 10, 1))
+    context = quarter_context(datasets)
+    assert_frame_equal(
+        notable_changes(datasets, context, history=adoption_history(datasets["adoption"])),
+        notable_changes(datasets, context),
+    )
 
 
 @pytest.mark.parametrize("seed", [7, 11, 23])
@@ -173,6 +185,9 @@ def test_target_misses_roll_outs_and_lapses_on_hand_built_data() -> None:
         metrics=metrics, metric_catalog=CATALOG, targets=targets, practices=practices, teams=teams, adoption=adoption
     )
     found = notable_changes(datasets, NotableContext(Q3, Q2, None, ("A",)))
+    # the prepared adoption history (as the Overview passes it) finds the same changes
+    prepared = notable_changes(datasets, NotableContext(Q3, Q2, None, ("A",)), history=adoption_history(adoption))
+    assert_frame_equal(prepared, found)
     assert found.select("kind", "product_line", "subject", "score").rows() == [
         ("off_target", "A", "arr", 0.1),
         ("adoption", None, "Discovery", 0.5),
