@@ -181,7 +181,7 @@ def _share_axes(
     bottom_up = range(rows, 0, -1)
     if shared == "columns" or (kind == "x" and shared is True):
         groups = [[(row, col) for row in bottom_up] for col in range(1, cols + 1)]
-        hide = [[True] * rows for _ in range(cols)] if kind == "x" else [[False] * rows for _ in range(cols)]
+        hide = [[kind == "x"] * rows for _ in range(cols)]
     elif shared == "rows" or (kind == "y" and shared is True):
         groups = [[(row, col) for col in range(1, cols + 1)] for row in bottom_up]
         hide = [[kind == "y"] * cols for _ in range(rows)]
