@@ -12,12 +12,9 @@ import argparse
 import calendar
 import importlib
 import json
-import os
 import pkgutil
 import resource
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -58,39 +55,8 @@ def _is_library(module_name: str) -> bool:
     return module_name.split(".", maxsplit=1)[0] not in {*APP_PACKAGES, "app", "app_pages", "bench", "__main__"}
 
 
-def modules_a_run_imports(page: str, timeout: float) -> list[str]:
-    """The library modules a first run of ``page`` imports on top of ``import_everything`` (Streamlit, pandas and
-    pyarrow for tables, SQLAlchemy for the store, the Plotly classes a figure uses — most are imported on first use).
-
-    Found on the bundled sample data in a store of its own, so nothing about the measured data is read or cached.
-    """
-    with tempfile.TemporaryDirectory(prefix="pillars-bench-modules-") as scratch:
-        environment = {
-            **os.environ,
-            "PILLARS_DATA_DIR": str(ROOT / "sample_data"),
-            "PILLARS_STORE_URL": f"sqlite:///{Path(scratch) / 'pillars.db'}",
-            "PILLARS_COLUMNAR_DIR": str(Path(scratch) / "columnar"),
-            "PILLARS_FEEDBACK_SHEET": "",
-        }
-        command = [sys.executable, "-m", "bench.apptest_probe", "--mode", "modules", "--page", page]
-        command += ["--timeout", str(timeout)]
-        try:
-            completed = subprocess.run(  # this interpreter, this module
-                command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise PageError(f"listing the modules page {page!r} imports took over {timeout:.0f} s") from None
-    for line in completed.stdout.splitlines():
-        if line.startswith(RESULT_MARKER):
-            result = json.loads(line.removeprefix(RESULT_MARKER))
-            if "error" in result:
-                raise PageError(f"listing the modules page {page!r} imports: {result['error']}")
-            return [str(name) for name in result["modules"]]
-    raise PageError(f"listing the modules page {page!r} imports failed: {completed.stderr.strip()[-2000:]}")
-
-
 def imported_by_a_run(page: str, timeout: float) -> dict[str, Any]:
-    """Run ``page`` once and name the library modules that run imported (for ``modules_a_run_imports``)."""
+    """Run ``page`` once and name the library modules that run imported (bench/run.py's ``library_modules``)."""
     before = set(sys.modules)
     at = AppTest.from_file(str(APP), default_timeout=timeout)
     at.switch_page(f"app_pages/{page}.py")
@@ -289,6 +255,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--line-index", type=int, default=0, help="which product line the filter change picks")
     parser.add_argument("--timeout", type=float, default=600, help="seconds one script run may take")
     parser.add_argument("--profile-out", type=Path, default=None)
+    parser.add_argument(
+        "--libraries", type=Path, default=None, help="JSON list of library modules to import before the clock starts"
+    )
     return parser.parse_args(argv)
 
 
@@ -302,18 +271,16 @@ def main(argv: list[str] | None = None) -> int:
     arguments = _arguments(argv)
     import_everything()
     try:
+        if arguments.libraries is not None:
+            import_libraries(json.loads(arguments.libraries.read_text(encoding="utf-8")))
         if arguments.mode == "modules":
             result = imported_by_a_run(arguments.page, arguments.timeout)
         elif arguments.mode == "first-run":
-            # the first run after new data opens the default page, the Overview
-            import_libraries(modules_a_run_imports("overview", arguments.timeout))
             result = first_run(arguments.timeout)
         elif arguments.mode == "profile":
-            import_libraries(modules_a_run_imports(arguments.page, arguments.timeout))
             out = arguments.profile_out or ROOT / "bench" / "results" / f"profile-{arguments.page}.txt"
             result = profiled_page(arguments.page, arguments.line_index, arguments.timeout, out)
         else:
-            import_libraries(modules_a_run_imports(arguments.page, arguments.timeout))
             result = measure_page(arguments.page, arguments.runs, arguments.line_index, arguments.timeout)
     except (PageError, RuntimeError) as error:
         print(RESULT_MARKER + json.dumps({"error": str(error)}), flush=True)
