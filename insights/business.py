@@ -294,7 +294,12 @@ def total_vs_target(
         for period_start, shown in totals.select("period_start", "shown_granularity").iter_rows()
     ]
     period_targets = targets_for_periods(
-        targets.filter(pl.col("metric") == metric), catalog, periods, product_lines, all_product_lines, False
+        targets.filter(pl.col("metric") == metric),
+        catalog,
+        periods,
+        product_lines,
+        all_product_lines,
+        by_product_line=False,
     ).select("period_start", "target")
     return (
         totals.join(period_targets, on="period_start", how="left")

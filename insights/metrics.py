@@ -15,6 +15,8 @@ from insights.scope import rows_between, rows_in_scope
 _SERIES = ("metric", "product_line", "segment", "region")
 # Rows rolled up per month in one go by monthly_metrics: bounds the memory of a roll-up of ten million rows.
 _MONTHLY_PART_ROWS = 1_000_000
+# The column naming each period in results of several periods at once (targets_for_periods).
+_PERIOD_KEY = "period_start"
 _OPTIONAL_BREAKDOWNS = ("segment", "region")
 _OVERVIEW_FALLBACK_COUNT = 3
 _ADDITIVE_UNITS = ("currency", "count")
@@ -153,9 +155,6 @@ def targets_for_period(
     return targets_for_periods(targets, catalog, [period], product_lines, all_product_lines, by_product_line).drop(
         _PERIOD_KEY
     )
-
-
-_PERIOD_KEY = "period_start"
 
 
 def targets_for_periods(
