@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import streamlit as st
@@ -11,7 +12,7 @@ from insights.metrics import overview_metrics
 from insights.overview import card_text, feedback_days, revenue_metric_info
 from ui.charts import cached_figure, line_colors
 from ui.components import download_csv, empty_state, kpi_card, number_format, open_page
-from ui.overview_cache import overview_numbers, ranked_notable_changes
+from ui.overview_cache import OverviewInputs, overview_numbers, ranked_notable_changes
 from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
 from ui.page_cache import page_datasets, prepared_adoption, rows_of_lines
 
@@ -37,7 +38,7 @@ def show_change(sentence: str, page: str) -> None:
 current, data, view = open_page("Overview", SOURCES)
 formats = number_format(current)
 symbol = currency_symbol(current.currency, current.locale)
-datasets = page_datasets(data)
+catalog = data.frame("metric_catalog")
 
 if view.period is None or view.comparison is None:
     empty_state(
@@ -46,14 +47,21 @@ if view.period is None or view.comparison is None:
     )
     st.stop()
 period, comparison = view.period, view.comparison
-# Every number below reads the feedback of these lines and days: cut once per view, then sliced by date.
-datasets = {**datasets, "feedback": rows_of_lines(data, "feedback", view.lines_filter, *feedback_days(view))}
-history = prepared_adoption(data)
-numbers = overview_numbers(data.key, repr(view), current.nps_min_responses, datasets, view, history)
+
+
+@functools.cache
+def view_inputs() -> OverviewInputs:
+    """What the numbers are computed from, made only when they are not kept (in memory or on disk) already."""
+    # Every number reads the feedback of these lines and days: cut once per view, then sliced by date.
+    feedback = rows_of_lines(data, "feedback", view.lines_filter, *feedback_days(view))
+    return OverviewInputs({**page_datasets(data), "feedback": feedback}, prepared_adoption(data))
+
+
+numbers = overview_numbers(data.key, repr(view), current.nps_min_responses, view, view_inputs)
 
 # KPI cards -------------------------------------------------------------------------------------------------------
 cards = numbers.cards
-card_ids, fell_back = overview_metrics(datasets["metric_catalog"])
+card_ids, fell_back = overview_metrics(catalog)
 # Up to four cards fit a row with their target and comparison legible; more go on two rows.
 per_row = cards.height if cards.height <= 4 else math.ceil(cards.height / 2)
 slots = [column for _ in range(math.ceil(cards.height / max(per_row, 1))) for column in st.columns(per_row)]
@@ -101,7 +109,7 @@ download_csv(
 )
 
 # Paired trends ---------------------------------------------------------------------------------------------------
-revenue = revenue_metric_info(datasets["metric_catalog"])
+revenue = revenue_metric_info(catalog)
 trends = numbers.trends
 if revenue is None or trends.height == 0:
     empty_state("No revenue metric or no periods in the range: the paired trends need both.")
@@ -139,9 +147,8 @@ ranked = ranked_notable_changes(
     current.currency,
     current.locale,
     HEADLINES,
-    datasets,
     view,
-    history,
+    view_inputs,
 )
 if ranked.height == 0:
     st.markdown(f"Nothing notable in {period.label}.")

@@ -235,6 +235,32 @@ def fresh_store(size_dir: Path) -> Path:
     return store_dir
 
 
+def view_copies(store_dir: Path) -> set[Path]:
+    """The per-view results the app keeps on disk (``ui.data.view_copies``: the Overview's numbers)."""
+    return set((store_dir / "columnar" / "views").glob("*"))
+
+
+def forget_views(store_dir: Path, kept: set[Path]) -> None:
+    """Remove the per-view results written since ``kept`` was listed, so that the next probe's filter and range changes
+    compute views no process has computed before (as a user trying something new waits for)."""
+    for path in view_copies(store_dir) - kept:
+        path.unlink(missing_ok=True)
+
+
+def _cold_without_views(
+    env: Mapping[str, str], store_dir: Path, size: Size, options: argparse.Namespace
+) -> list[float]:
+    """Cold Overview runs in processes that find no per-view copy on disk (a server started right after the copies
+    were removed, or on a view no one drew before): reported without a target, beside the cold run."""
+    samples = []
+    for index in range(options.runs):
+        _log(f"{size.label}: AppTest overview without kept views ({index + 1}/{options.runs})")
+        forget_views(store_dir, set())
+        arguments_ = _with_libraries("overview", options.timeout, ["--page", "overview", "--runs", "1"])
+        samples.append(run_probe(env, arguments_, options.timeout, f"{size.label} overview")["cold"])
+    return samples
+
+
 def measure_size(
     size: Size, data_dir: Path, store_dir: Path, options: argparse.Namespace, details: dict[str, Any]
 ) -> list[Measure]:
@@ -257,12 +283,15 @@ def measure_size(
     add("first run after new data", "overview", "s", [first["first_run"]])
     add("first run peak RSS", "overview", "MB", [first["first_run_peak_mb"]], "max")
     details[size.label] = {"first_run": first, "pages": {}}
+    # What a restarted server finds: the copies of the views the first run drew (the default Overview).
+    first_views = view_copies(store_dir)
 
     if not options.skip_apptest:
         for page in options.pages:
             probes = []
             for index in range(options.runs):
                 _log(f"{size.label}: AppTest {page} ({index + 1}/{options.runs})")
+                forget_views(store_dir, first_views)
                 arguments_ = _with_libraries(
                     page, options.timeout, ["--page", page, "--runs", str(options.runs), "--line-index", str(index)]
                 )
@@ -275,6 +304,8 @@ def measure_size(
             add("max chart points", page, "points", [probe["max_chart_points"] for probe in probes], "max")
             # AppTest sends every table whole: this is the largest table's size, with no target (the browser's is)
             add("max table rows (AppTest)", page, "rows", [probe["max_table_rows_sent"] for probe in probes], "max")
+            if page == "overview":
+                add("cold, no view kept", page, "s", _cold_without_views(env, store_dir, size, options))
 
     if not options.skip_browser:
         _log(f"{size.label}: browser (first load and rerun bytes, server memory)")
@@ -299,7 +330,10 @@ def measure_size(
 
 
 def profile(options: argparse.Namespace) -> int:
-    """Profile one page at one size (cold, warm, filter change, range change) into bench/results/profile-*.txt."""
+    """Profile one page at one size (cold, warm, filter change, range change) into bench/results/profile-*.txt.
+
+    No per-view copy is kept from before, so the cold profile shows the Overview computing its numbers.
+    """
     size: Size = options.size
     if options.data_dir is not None:
         size = Size("custom", counted_rows(options.data_dir), 0, 0)
@@ -313,6 +347,7 @@ def profile(options: argparse.Namespace) -> int:
         store_dir = fresh_store(size_dir)
         _log(f"{size.label}: first run on new data, so the profile starts with the columnar copies on disk")
         run_probe(env, ["--mode", "first-run"], options.timeout, f"{size.label} first run")  # copies, not timed
+    forget_views(store_dir, set())
     out = RESULTS / f"profile-{options.profile}-{size.label}.txt"
     _log(f"{size.label}: profiling {options.profile}")
     profile_arguments = ["--mode", "profile", "--page", options.profile, "--profile-out", str(out)]

@@ -173,8 +173,8 @@ class DerivedCache:
                 _write_atomically(path, derived[part].write_parquet)
             _write_atomically(marker, lambda target: target.write_text(json.dumps({"version": version})))
             self._prune(name)
-        except OSError:
-            pass  # a read-only or full disk costs speed, never the page
+        except (OSError, pl.exceptions.PolarsError):
+            pass  # a read-only or full disk (or a frame Parquet cannot hold) costs speed, never the page
         return derived
 
     def _prune(self, name: str) -> None:

@@ -55,6 +55,12 @@ def derived_cache() -> DerivedCache:
     return DerivedCache(store(settings()).columnar_dir / "derived")
 
 
+def view_copies() -> DerivedCache:
+    """Where small per-view results are kept on disk (the Overview's numbers), the newest 32 of each kind: a view
+    computed before a restart is read back, not computed again."""
+    return DerivedCache(store(settings()).columnar_dir / "views", keep=32)
+
+
 # One entry: at 10M rows a bundle is hundreds of MB, so a new version replaces the old one instead of sitting beside it.
 @st.cache_resource(max_entries=1, ttl=3600, show_spinner="Reading the data…")
 def _bundle(data_dir: str, files_version: str, versions: tuple[tuple[str, int], ...], _store: Store) -> DataBundle:

@@ -1,13 +1,23 @@
-"""Bounded caches for the Overview's slower computations, keyed by the data version and the view (never by frames)."""
+"""The Overview's numbers for one view: computed once, kept in memory and on disk, keyed by the data version and the
+view (never by frames).
+
+Leadership opens the Overview first, often on a server that just started: the numbers of a view already computed
+(by the first run after new data, or by anyone before a restart) are read back from small Parquet copies instead of
+computed again, so a new process needs neither the prepared metrics nor the adoption history for them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
+import insights
 from insights.formatting import NumberFormat
 from insights.metrics import overview_metrics
 from insights.notable import NOTABLE_SCHEMA, NotableContext, notable_changes
@@ -20,6 +30,11 @@ from insights.overview import (
 )
 from insights.process import AdoptionHistory
 from insights.scope import View
+from sources.columnar import DerivedCache
+from ui.data import view_copies
+
+_NUMBER_PARTS = ("cards", "coarser", "scorecard", "trends")
+_NOTABLE_PARTS = ("changes",)
 
 
 @dataclass(frozen=True)
@@ -32,27 +47,106 @@ class OverviewNumbers:
     trends: pl.DataFrame
 
 
+@dataclass(frozen=True)
+class OverviewInputs:
+    """What the Overview's numbers are computed from: the page's datasets (the feedback cut to the view) and the
+    prepared adoption history."""
+
+    datasets: Mapping[str, pl.DataFrame]
+    history: AdoptionHistory | None = None
+
+
+def compute_overview_numbers(inputs: OverviewInputs, view: View, nps_min_responses: int) -> OverviewNumbers:
+    """The KPI cards, the labels of metrics shown at a coarser grain, the scorecard and the paired trends of a view."""
+    datasets, history = inputs.datasets, inputs.history
+    card_ids, _ = overview_metrics(datasets["metric_catalog"])
+    return OverviewNumbers(
+        cards=overview_cards(datasets, view, nps_min_responses, history),
+        coarser=coarser_metric_labels(datasets, card_ids, view),
+        scorecard=product_line_scorecard(datasets, view, nps_min_responses, history),
+        trends=paired_trends(datasets, view, nps_min_responses),
+    )
+
+
+def compute_ranked_notable_changes(
+    inputs: OverviewInputs, view: View, nps_min_responses: int, number_format: NumberFormat, limit: int
+) -> pl.DataFrame:
+    """Notable changes of the view, the ``limit`` headlines first (``headline_changes``); empty without a period."""
+    if view.period is None or view.comparison is None:
+        return headline_changes(pl.DataFrame(schema=NOTABLE_SCHEMA))
+    context = NotableContext(
+        period=view.period,
+        comparison=view.comparison,
+        product_lines=view.lines_filter,
+        all_product_lines=view.all_product_lines,
+        fiscal_year_start_month=view.fiscal_year_start_month,
+        nps_min_responses=nps_min_responses,
+        number_format=number_format,
+    )
+    return headline_changes(notable_changes(inputs.datasets, context, history=inputs.history), limit=limit)
+
+
+def numbers_as_frames(numbers: OverviewNumbers) -> dict[str, pl.DataFrame]:
+    """The numbers as frames, one per part, to keep as Parquet (``numbers_from_frames`` reads them back)."""
+    return {
+        "cards": numbers.cards,
+        "coarser": pl.DataFrame({"label": numbers.coarser}, schema={"label": pl.String}),
+        "scorecard": numbers.scorecard,
+        "trends": numbers.trends,
+    }
+
+
+def numbers_from_frames(frames: Mapping[str, pl.DataFrame]) -> OverviewNumbers:
+    """The numbers ``numbers_as_frames`` wrote."""
+    return OverviewNumbers(
+        cards=frames["cards"],
+        coarser=[str(label) for label in frames["coarser"].get_column("label").to_list()],
+        scorecard=frames["scorecard"],
+        trends=frames["trends"],
+    )
+
+
+@cache
+def code_version() -> str:
+    """A fingerprint of the code that computes the numbers (the insights package and this module) and of Polars: a
+    copy kept by another version of either is computed again, never shown."""
+    digest = hashlib.sha256(pl.__version__.encode())
+    for path in [*sorted(Path(insights.__file__).parent.glob("*.py")), Path(__file__)]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def kept_numbers(copies: DerivedCache, key: str, compute: Callable[[], OverviewNumbers]) -> OverviewNumbers:
+    """The numbers ``key`` names: read back from ``copies`` when kept, else computed and kept."""
+    version = f"{key}|{code_version()}"
+    return numbers_from_frames(
+        copies.frames("overview-numbers", version, lambda: numbers_as_frames(compute()), _NUMBER_PARTS)
+    )
+
+
+def kept_notable_changes(copies: DerivedCache, key: str, compute: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """The ranked notable changes ``key`` names: read back from ``copies`` when kept, else computed and kept."""
+    version = f"{key}|{code_version()}"
+    return copies.frames("overview-notable", version, lambda: {"changes": compute()}, _NOTABLE_PARTS)["changes"]
+
+
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def overview_numbers(
     data_version: str,
     view_key: str,
     nps_min_responses: int,
-    _datasets: Mapping[str, pl.DataFrame],
     _view: View,
-    _history: AdoptionHistory | None = None,
+    _inputs: Callable[[], OverviewInputs],
 ) -> OverviewNumbers:
-    """The KPI cards, the labels of metrics shown at a coarser grain, the scorecard and the paired trends of the view.
+    """The Overview's numbers of the view (``compute_overview_numbers``) from ``_inputs()``, called only when neither
+    this process nor a copy on disk has them.
 
     A rerun with the same data and view (a click elsewhere on the page) reads them back instead of computing again.
     """
-    # data_version and view_key only key the cache: the frames and the view are the same whenever they are.
-    card_ids, _ = overview_metrics(_datasets["metric_catalog"])
-    return OverviewNumbers(
-        cards=overview_cards(_datasets, _view, nps_min_responses, _history),
-        coarser=coarser_metric_labels(_datasets, card_ids, _view),
-        scorecard=product_line_scorecard(_datasets, _view, nps_min_responses, _history),
-        trends=paired_trends(_datasets, _view, nps_min_responses),
-    )
+    # data_version, view_key and nps_min_responses are the key: the inputs and the view are the same whenever they are.
+    key = f"{data_version}|{view_key}|{nps_min_responses}"
+    return kept_numbers(view_copies(), key, lambda: compute_overview_numbers(_inputs(), _view, nps_min_responses))
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
@@ -63,21 +157,16 @@ def ranked_notable_changes(
     currency: str,
     locale: str,
     limit: int,
-    _datasets: Mapping[str, pl.DataFrame],
     _view: View,
-    _history: AdoptionHistory | None = None,
+    _inputs: Callable[[], OverviewInputs],
 ) -> pl.DataFrame:
-    """Notable changes of the view (about 0.1 s to compute), the ``limit`` headlines first; empty without a period."""
-    # data_version and view_key only key the cache: the frames and the view are the same whenever they are.
-    if _view.period is None or _view.comparison is None:
-        return headline_changes(pl.DataFrame(schema=NOTABLE_SCHEMA))
-    context = NotableContext(
-        period=_view.period,
-        comparison=_view.comparison,
-        product_lines=_view.lines_filter,
-        all_product_lines=_view.all_product_lines,
-        fiscal_year_start_month=_view.fiscal_year_start_month,
-        nps_min_responses=nps_min_responses,
-        number_format=NumberFormat(currency, locale),
+    """Notable changes of the view (``compute_ranked_notable_changes``, about 0.1 s), from ``_inputs()`` when neither
+    this process nor a copy on disk has them."""
+    key = f"{data_version}|{view_key}|{nps_min_responses}|{currency}|{locale}|{limit}"
+    return kept_notable_changes(
+        view_copies(),
+        key,
+        lambda: compute_ranked_notable_changes(
+            _inputs(), _view, nps_min_responses, NumberFormat(currency, locale), limit
+        ),
     )
-    return headline_changes(notable_changes(_datasets, context, history=_history), limit=limit)

@@ -14,6 +14,7 @@ from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP, ROOT, SAMPLE, read_rows
+from ui import overview_cache
 from ui.charts import line_colors
 from ui.components import delta_style
 
@@ -380,3 +381,26 @@ def test_each_notable_change_links_to_the_page_that_explains_it(default_page: Ap
 )
 def test_delta_style(delta: float | None, improved: bool | None, shown: str | None, style: tuple[str, str]) -> None:
     assert delta_style(delta, improved, shown) == style
+
+
+def test_a_new_process_shows_the_kept_numbers_without_computing_them(
+    app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = app(query={"lines": ["Atlas", "Beacon"]})
+    assert not first.exception
+    st.cache_data.clear()  # a new process: nothing in memory, the copies of the views on disk
+    st.cache_resource.clear()
+
+    def computed(*_: object) -> None:
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr(overview_cache, "compute_overview_numbers", computed)
+    monkeypatch.setattr(overview_cache, "compute_ranked_notable_changes", computed)
+    again = app(query={"lines": ["Atlas", "Beacon"]})
+    assert not again.exception
+    assert [card(again, metric.label) for metric in again.metric] == [
+        card(first, metric.label) for metric in first.metric
+    ]
+    assert scorecard(again) == scorecard(first)
+    assert sentences(again) == sentences(first)
+    assert again.get("plotly_chart")[0].proto.spec == first.get("plotly_chart")[0].proto.spec

@@ -1,0 +1,156 @@
+"""The Overview's numbers kept on disk per view: read back equal, computed once per key and code, never blocking."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import insights
+from insights.formatting import NumberFormat
+from insights.periods import comparison_period, default_date_range, latest_complete_period
+from insights.process import adoption_history
+from insights.scope import View, data_end, product_lines
+from sample_data.generate import generate
+from sources.columnar import DerivedCache
+from ui import overview_cache
+from ui.overview_cache import (
+    OverviewInputs,
+    OverviewNumbers,
+    compute_overview_numbers,
+    compute_ranked_notable_changes,
+    kept_notable_changes,
+    kept_numbers,
+    numbers_as_frames,
+    numbers_from_frames,
+)
+
+
+@pytest.fixture(scope="module")
+def inputs() -> OverviewInputs:
+    datasets, _ = generate(seed=7, last_month=date(2026, 10, 1))
+    return OverviewInputs(datasets, adoption_history(datasets["adoption"]))
+
+
+def overview_view(inputs: OverviewInputs, granularity: str, lines: int | None = None) -> View:
+    """The default range's latest complete period of ``granularity`` against the one before; the first ``lines``."""
+    end = data_end(inputs.datasets)
+    assert end is not None
+    start, end = default_date_range(end)
+    period = latest_complete_period(start, end, end, granularity)  # type: ignore[arg-type]
+    assert period is not None
+    every_line = product_lines(inputs.datasets)
+    return View(
+        product_lines=every_line[:lines] if lines else every_line,
+        all_product_lines=every_line,
+        start=start,
+        end=end,
+        granularity=granularity,  # type: ignore[arg-type]
+        comparison_mode="previous",
+        period=period,
+        comparison=comparison_period(period, "previous"),
+        data_end=end,
+    )
+
+
+def assert_numbers_equal(found: OverviewNumbers, expected: OverviewNumbers) -> None:
+    for part in ("cards", "scorecard", "trends"):
+        assert_frame_equal(getattr(found, part), getattr(expected, part))
+    assert found.coarser == expected.coarser
+
+
+@pytest.mark.parametrize(("granularity", "lines"), [("quarter", None), ("month", 1), ("week", 2)])
+def test_numbers_are_read_back_equal_and_computed_once_per_key(
+    tmp_path: Path, inputs: OverviewInputs, granularity: str, lines: int | None
+) -> None:
+    view = overview_view(inputs, granularity, lines)
+    expected = compute_overview_numbers(inputs, view, 30)
+    assert expected.cards.height > 0  # real numbers, not an empty view
+    assert expected.trends.height > 0
+    calls: list[str] = []
+
+    def compute() -> OverviewNumbers:
+        calls.append("computed")
+        return compute_overview_numbers(inputs, view, 30)
+
+    first = kept_numbers(DerivedCache(tmp_path), "data|view", compute)
+    # a new process: another cache object on the same folder reads the copy back
+    again = kept_numbers(DerivedCache(tmp_path), "data|view", compute)
+    assert calls == ["computed"]
+    assert_numbers_equal(first, expected)
+    assert_numbers_equal(again, expected)
+    kept_numbers(DerivedCache(tmp_path), "data|another view", compute)
+    assert calls == ["computed", "computed"]
+
+
+def test_weekly_numbers_name_the_metrics_shown_at_a_coarser_grain(tmp_path: Path, inputs: OverviewInputs) -> None:
+    numbers = compute_overview_numbers(inputs, overview_view(inputs, "week"), 30)
+    assert numbers.coarser  # the monthly metrics of a weekly view: a list that must survive the copy
+    assert numbers_from_frames(numbers_as_frames(numbers)).coarser == numbers.coarser
+    read_back = kept_numbers(DerivedCache(tmp_path), "weekly", lambda: numbers)
+    read_back = kept_numbers(DerivedCache(tmp_path), "weekly", lambda: pytest.fail("computed again"))
+    assert read_back.coarser == numbers.coarser
+
+
+def test_notable_changes_are_read_back_equal(tmp_path: Path, inputs: OverviewInputs) -> None:
+    view = overview_view(inputs, "quarter")
+    expected = compute_ranked_notable_changes(inputs, view, 30, NumberFormat("EUR", "de_DE"), 7)
+    assert expected.get_column("headline").sum() == 7
+    kept_notable_changes(DerivedCache(tmp_path), "key", lambda: expected)
+    read_back = kept_notable_changes(DerivedCache(tmp_path), "key", lambda: pytest.fail("computed again"))
+    assert_frame_equal(read_back, expected)
+
+
+def test_a_copy_kept_by_other_code_is_computed_again(
+    tmp_path: Path, inputs: OverviewInputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = overview_view(inputs, "quarter")
+    numbers = compute_overview_numbers(inputs, view, 30)
+    kept_numbers(DerivedCache(tmp_path), "key", lambda: numbers)
+    monkeypatch.setattr(overview_cache, "code_version", lambda: "a later release")
+    calls: list[str] = []
+    kept_numbers(DerivedCache(tmp_path), "key", lambda: calls.append("computed") or numbers)  # type: ignore[func-returns-value]
+    assert calls == ["computed"]
+
+
+def test_the_code_version_changes_with_the_insights_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "insights"
+    package.mkdir()
+    for source in Path(str(insights.__file__)).parent.glob("*.py"):
+        (package / source.name).write_bytes(source.read_bytes())
+    monkeypatch.setattr(insights, "__file__", str(package / "__init__.py"))
+    fingerprint = overview_cache.code_version.__wrapped__
+    assert fingerprint() == overview_cache.code_version()  # the same code, the same version
+    (package / "customers.py").write_text((package / "customers.py").read_text() + "\n# a change\n")
+    assert fingerprint() != overview_cache.code_version()
+
+
+def test_a_folder_that_cannot_be_written_costs_speed_not_the_numbers(tmp_path: Path, inputs: OverviewInputs) -> None:
+    blocked = tmp_path / "views"
+    blocked.write_text("a file where the folder should be")
+    view = overview_view(inputs, "month", 1)
+    found = kept_numbers(DerivedCache(blocked), "key", lambda: compute_overview_numbers(inputs, view, 30))
+    assert_numbers_equal(found, compute_overview_numbers(inputs, view, 30))
+
+
+def test_an_empty_view_is_kept_too(tmp_path: Path, inputs: OverviewInputs) -> None:
+    view = overview_view(inputs, "quarter")
+    no_period = View(**{**vars(view), "period": None, "comparison": None})
+    numbers = compute_overview_numbers(inputs, no_period, 30)
+    assert numbers.cards.height == 0
+    kept_numbers(DerivedCache(tmp_path), "empty", lambda: numbers)
+    assert_numbers_equal(kept_numbers(DerivedCache(tmp_path), "empty", lambda: pytest.fail("again")), numbers)
+    changes = compute_ranked_notable_changes(inputs, no_period, 30, NumberFormat("USD", "en_US"), 7)
+    assert changes.height == 0
+    kept_notable_changes(DerivedCache(tmp_path), "empty", lambda: changes)
+    assert_frame_equal(kept_notable_changes(DerivedCache(tmp_path), "empty", lambda: pytest.fail("again")), changes)
+
+
+def test_frames_of_the_numbers_hold_every_part(inputs: OverviewInputs) -> None:
+    numbers = compute_overview_numbers(inputs, overview_view(inputs, "quarter"), 30)
+    frames = numbers_as_frames(numbers)
+    assert set(frames) == {"cards", "coarser", "scorecard", "trends"}
+    assert frames["coarser"].schema == pl.Schema({"label": pl.String})
