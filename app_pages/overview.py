@@ -12,7 +12,7 @@ from insights.metrics import overview_metrics
 from insights.overview import card_text, feedback_days, revenue_metric_info
 from ui.charts import cached_figure, line_colors
 from ui.components import download_csv, empty_state, kpi_card, number_format, open_page
-from ui.overview_cache import OverviewInputs, overview_numbers, ranked_notable_changes
+from ui.overview_cache import OverviewInputs, overview_numbers, overview_scorecard, ranked_notable_changes
 from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
 from ui.page_cache import page_datasets, prepared_adoption, rows_of_lines
 
@@ -98,7 +98,7 @@ st.caption(
 
 # Scorecard -------------------------------------------------------------------------------------------------------
 st.subheader(f"Where each product line stands in {period.label}")
-scorecard = numbers.scorecard
+scorecard = overview_scorecard(data.key, view.period_key, current.nps_min_responses, view, view_inputs)
 order, config = scorecard_columns(cards, symbol, current.nps_min_responses, comparison.label)
 st.dataframe(scorecard, width="stretch", hide_index=True, column_order=order, column_config=config)
 download_csv(
@@ -142,7 +142,7 @@ else:
 st.subheader("Notable changes")
 ranked = ranked_notable_changes(
     data.key,
-    repr(view),
+    view.period_key,
     current.nps_min_responses,
     current.currency,
     current.locale,

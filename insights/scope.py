@@ -46,6 +46,25 @@ class View:
         return set(self.all_product_lines) <= set(self.product_lines)
 
     @property
+    def period_key(self) -> str:
+        """Everything but the date range: what a number about the selected period against the comparison depends on.
+
+        A key for caching those numbers, so a range changed around the same periods (a longer history) reads them back.
+        """
+        return repr(
+            (
+                self.product_lines,
+                self.all_product_lines,
+                self.granularity,
+                self.comparison_mode,
+                self.period,
+                self.comparison,
+                self.data_end,
+                self.fiscal_year_start_month,
+            )
+        )
+
+    @property
     def lines_filter(self) -> tuple[str, ...] | None:
         """The product lines to filter on, or None when all are selected (no filter needed)."""
         return None if self.all_selected else self.product_lines

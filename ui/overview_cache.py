@@ -33,17 +33,16 @@ from insights.scope import View
 from sources.columnar import DerivedCache
 from ui.data import view_copies
 
-_NUMBER_PARTS = ("cards", "coarser", "scorecard", "trends")
-_NOTABLE_PARTS = ("changes",)
+_NUMBER_PARTS = ("cards", "coarser", "trends")
 
 
 @dataclass(frozen=True)
 class OverviewNumbers:
-    """Everything the Overview shows for one view but the notable changes: small frames, cached together."""
+    """The Overview's numbers that follow the date range (the KPI cards' sparklines span it): small frames, cached
+    together. The scorecard and the notable changes are about the selected period only, so cached apart."""
 
     cards: pl.DataFrame
     coarser: list[str]
-    scorecard: pl.DataFrame
     trends: pl.DataFrame
 
 
@@ -57,21 +56,27 @@ class OverviewInputs:
 
 
 def compute_overview_numbers(inputs: OverviewInputs, view: View, nps_min_responses: int) -> OverviewNumbers:
-    """The KPI cards, the labels of metrics shown at a coarser grain, the scorecard and the paired trends of a view."""
+    """The KPI cards, the labels of metrics shown at a coarser grain and the paired trends of a view."""
     datasets, history = inputs.datasets, inputs.history
     card_ids, _ = overview_metrics(datasets["metric_catalog"])
     return OverviewNumbers(
         cards=overview_cards(datasets, view, nps_min_responses, history),
         coarser=coarser_metric_labels(datasets, card_ids, view),
-        scorecard=product_line_scorecard(datasets, view, nps_min_responses, history),
         trends=paired_trends(datasets, view, nps_min_responses),
     )
+
+
+def compute_scorecard(inputs: OverviewInputs, view: View, nps_min_responses: int) -> pl.DataFrame:
+    """The scorecard of a view (``product_line_scorecard``): the same for every range around its periods."""
+    return product_line_scorecard(inputs.datasets, view, nps_min_responses, inputs.history)
 
 
 def compute_ranked_notable_changes(
     inputs: OverviewInputs, view: View, nps_min_responses: int, number_format: NumberFormat, limit: int
 ) -> pl.DataFrame:
-    """Notable changes of the view, the ``limit`` headlines first (``headline_changes``); empty without a period."""
+    """Notable changes of the view, the ``limit`` headlines first (``headline_changes``); empty without a period.
+
+    The same for every range around the view's periods."""
     if view.period is None or view.comparison is None:
         return headline_changes(pl.DataFrame(schema=NOTABLE_SCHEMA))
     context = NotableContext(
@@ -91,7 +96,6 @@ def numbers_as_frames(numbers: OverviewNumbers) -> dict[str, pl.DataFrame]:
     return {
         "cards": numbers.cards,
         "coarser": pl.DataFrame({"label": numbers.coarser}, schema={"label": pl.String}),
-        "scorecard": numbers.scorecard,
         "trends": numbers.trends,
     }
 
@@ -101,7 +105,6 @@ def numbers_from_frames(frames: Mapping[str, pl.DataFrame]) -> OverviewNumbers:
     return OverviewNumbers(
         cards=frames["cards"],
         coarser=[str(label) for label in frames["coarser"].get_column("label").to_list()],
-        scorecard=frames["scorecard"],
         trends=frames["trends"],
     )
 
@@ -125,10 +128,11 @@ def kept_numbers(copies: DerivedCache, key: str, compute: Callable[[], OverviewN
     )
 
 
-def kept_notable_changes(copies: DerivedCache, key: str, compute: Callable[[], pl.DataFrame]) -> pl.DataFrame:
-    """The ranked notable changes ``key`` names: read back from ``copies`` when kept, else computed and kept."""
+def kept_frame(copies: DerivedCache, kind: str, key: str, compute: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """The frame of ``kind`` (scorecard, notable changes) ``key`` names: read back from ``copies`` when kept, else
+    computed and kept."""
     version = f"{key}|{code_version()}"
-    return copies.frames("overview-notable", version, lambda: {"changes": compute()}, _NOTABLE_PARTS)["changes"]
+    return copies.frames(f"overview-{kind}", version, lambda: {kind: compute()}, (kind,))[kind]
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
@@ -150,9 +154,23 @@ def overview_numbers(
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def overview_scorecard(
+    data_version: str,
+    period_key: str,
+    nps_min_responses: int,
+    _view: View,
+    _inputs: Callable[[], OverviewInputs],
+) -> pl.DataFrame:
+    """The scorecard of the view (``compute_scorecard``), from ``_inputs()`` when neither this process nor a copy on
+    disk has it. Keyed by ``View.period_key``: a range changed around the same periods reads it back."""
+    key = f"{data_version}|{period_key}|{nps_min_responses}"
+    return kept_frame(view_copies(), "scorecard", key, lambda: compute_scorecard(_inputs(), _view, nps_min_responses))
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def ranked_notable_changes(
     data_version: str,
-    view_key: str,
+    period_key: str,
     nps_min_responses: int,
     currency: str,
     locale: str,
@@ -161,10 +179,11 @@ def ranked_notable_changes(
     _inputs: Callable[[], OverviewInputs],
 ) -> pl.DataFrame:
     """Notable changes of the view (``compute_ranked_notable_changes``, about 0.1 s), from ``_inputs()`` when neither
-    this process nor a copy on disk has them."""
-    key = f"{data_version}|{view_key}|{nps_min_responses}|{currency}|{locale}|{limit}"
-    return kept_notable_changes(
+    this process nor a copy on disk has them. Keyed by ``View.period_key``, as the scorecard."""
+    key = f"{data_version}|{period_key}|{nps_min_responses}|{currency}|{locale}|{limit}"
+    return kept_frame(
         view_copies(),
+        "notable",
         key,
         lambda: compute_ranked_notable_changes(
             _inputs(), _view, nps_min_responses, NumberFormat(currency, locale), limit

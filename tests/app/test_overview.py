@@ -404,3 +404,23 @@ def test_a_new_process_shows_the_kept_numbers_without_computing_them(
     assert scorecard(again) == scorecard(first)
     assert sentences(again) == sentences(first)
     assert again.get("plotly_chart")[0].proto.spec == first.get("plotly_chart")[0].proto.spec
+
+
+def test_a_longer_history_redraws_the_trends_but_not_the_period_numbers(
+    app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app()
+    before = (scorecard(at), sentences(at), at.caption[0].value.split(" · ")[0])
+    trend = at.get("plotly_chart")[0].proto.spec
+
+    def computed(*_: object) -> None:
+        raise AssertionError("computed again")
+
+    # the scorecard and the notable changes are about the selected quarter: a longer range does not compute them again
+    monkeypatch.setattr(overview_cache, "compute_scorecard", computed)
+    monkeypatch.setattr(overview_cache, "compute_ranked_notable_changes", computed)
+    start, end = at.date_input(key="range").value
+    at.date_input(key="range").set_value((start.replace(year=start.year - 1), end)).run()
+    assert not at.exception
+    assert (scorecard(at), sentences(at), at.caption[0].value.split(" · ")[0]) == before
+    assert at.get("plotly_chart")[0].proto.spec != trend  # twelve more months of revenue and NPS

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import functools
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -11,9 +13,10 @@ from polars.testing import assert_frame_equal
 
 import insights
 from insights.formatting import NumberFormat
+from insights.overview import feedback_days
 from insights.periods import comparison_period, default_date_range, latest_complete_period
 from insights.process import adoption_history
-from insights.scope import View, data_end, product_lines
+from insights.scope import View, data_end, product_lines, rows_in_scope
 from sample_data.generate import generate
 from sources.columnar import DerivedCache
 from ui import overview_cache
@@ -22,7 +25,8 @@ from ui.overview_cache import (
     OverviewNumbers,
     compute_overview_numbers,
     compute_ranked_notable_changes,
-    kept_notable_changes,
+    compute_scorecard,
+    kept_frame,
     kept_numbers,
     numbers_as_frames,
     numbers_from_frames,
@@ -57,7 +61,7 @@ def overview_view(inputs: OverviewInputs, granularity: str, lines: int | None = 
 
 
 def assert_numbers_equal(found: OverviewNumbers, expected: OverviewNumbers) -> None:
-    for part in ("cards", "scorecard", "trends"):
+    for part in ("cards", "trends"):
         assert_frame_equal(getattr(found, part), getattr(expected, part))
     assert found.coarser == expected.coarser
 
@@ -95,13 +99,46 @@ def test_weekly_numbers_name_the_metrics_shown_at_a_coarser_grain(tmp_path: Path
     assert read_back.coarser == numbers.coarser
 
 
-def test_notable_changes_are_read_back_equal(tmp_path: Path, inputs: OverviewInputs) -> None:
+def test_the_scorecard_and_notable_changes_are_read_back_equal(tmp_path: Path, inputs: OverviewInputs) -> None:
     view = overview_view(inputs, "quarter")
-    expected = compute_ranked_notable_changes(inputs, view, 30, NumberFormat("EUR", "de_DE"), 7)
-    assert expected.get_column("headline").sum() == 7
-    kept_notable_changes(DerivedCache(tmp_path), "key", lambda: expected)
-    read_back = kept_notable_changes(DerivedCache(tmp_path), "key", lambda: pytest.fail("computed again"))
-    assert_frame_equal(read_back, expected)
+    changes = compute_ranked_notable_changes(inputs, view, 30, NumberFormat("EUR", "de_DE"), 7)
+    assert changes.get_column("headline").sum() == 7
+    scorecard = compute_scorecard(inputs, view, 30)
+    assert scorecard.height == len(view.product_lines)
+    for kind, expected in (("notable", changes), ("scorecard", scorecard)):
+        kept_frame(DerivedCache(tmp_path), kind, "key", functools.partial(pl.DataFrame.clone, expected))
+        read_back = kept_frame(DerivedCache(tmp_path), kind, "key", lambda: pytest.fail("computed again"))
+        assert_frame_equal(read_back, expected)
+
+
+def page_inputs(inputs: OverviewInputs, view: View) -> OverviewInputs:
+    """The inputs as the page makes them: the feedback cut to the view's lines and days."""
+    feedback = rows_in_scope(inputs.datasets["feedback"], view.lines_filter, *feedback_days(view))
+    return OverviewInputs({**inputs.datasets, "feedback": feedback}, inputs.history)
+
+
+@pytest.mark.parametrize(("granularity", "lines"), [("quarter", None), ("month", 2)])
+def test_the_scorecard_and_notable_changes_do_not_depend_on_the_range_around_the_periods(
+    inputs: OverviewInputs, granularity: str, lines: int | None
+) -> None:
+    view = overview_view(inputs, granularity, lines)
+    assert view.period is not None
+    # a longer history, and a range that starts with the selected period and ends a month after it
+    longer = replace(view, start=view.start.replace(year=view.start.year - 2))
+    tight = replace(view, start=view.period.start, end=view.period.end + timedelta(days=31))
+    number_format = NumberFormat("USD", "en_US")
+    expected_scorecard = compute_scorecard(page_inputs(inputs, view), view, 30)
+    expected_changes = compute_ranked_notable_changes(page_inputs(inputs, view), view, 30, number_format, 7)
+    assert expected_changes.height > 0
+    for other in (longer, tight):
+        assert other.period_key == view.period_key
+        assert repr(other) != repr(view)
+        assert_frame_equal(compute_scorecard(page_inputs(inputs, other), other, 30), expected_scorecard)
+        assert_frame_equal(
+            compute_ranked_notable_changes(page_inputs(inputs, other), other, 30, number_format, 7), expected_changes
+        )
+    # another period is another key
+    assert replace(view, period=view.comparison).period_key != view.period_key
 
 
 def test_a_copy_kept_by_other_code_is_computed_again(
@@ -145,12 +182,12 @@ def test_an_empty_view_is_kept_too(tmp_path: Path, inputs: OverviewInputs) -> No
     assert_numbers_equal(kept_numbers(DerivedCache(tmp_path), "empty", lambda: pytest.fail("again")), numbers)
     changes = compute_ranked_notable_changes(inputs, no_period, 30, NumberFormat("USD", "en_US"), 7)
     assert changes.height == 0
-    kept_notable_changes(DerivedCache(tmp_path), "empty", lambda: changes)
-    assert_frame_equal(kept_notable_changes(DerivedCache(tmp_path), "empty", lambda: pytest.fail("again")), changes)
+    kept_frame(DerivedCache(tmp_path), "notable", "empty", lambda: changes)
+    assert_frame_equal(kept_frame(DerivedCache(tmp_path), "notable", "empty", lambda: pytest.fail("again")), changes)
 
 
 def test_frames_of_the_numbers_hold_every_part(inputs: OverviewInputs) -> None:
     numbers = compute_overview_numbers(inputs, overview_view(inputs, "quarter"), 30)
     frames = numbers_as_frames(numbers)
-    assert set(frames) == {"cards", "coarser", "scorecard", "trends"}
+    assert set(frames) == {"cards", "coarser", "trends"}
     assert frames["coarser"].schema == pl.Schema({"label": pl.String})
