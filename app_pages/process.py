@@ -25,7 +25,7 @@ from ui.components import (
     partial_periods_note,
     sparkline,
 )
-from ui.page_cache import prepared_adoption, view_cached
+from ui.page_cache import period_cached, prepared_adoption
 from ui.process_figures import (
     adherence_figure,
     adoption_matrix_figure,
@@ -78,7 +78,7 @@ def render_kpis(data: DataBundle, view: View, period: Period, comparison: Period
             return kept
         return process_pulse(*frames, shown.start, shown.end, lines, history=prepared).row(0, named=True)
 
-    now, before = view_cached("process_pulse", data.key, view, lambda: (pulse_of(period), pulse_of(comparison)))
+    now, before = period_cached("process_pulse", data.key, view, lambda: (pulse_of(period), pulse_of(comparison)))
 
     def history_of(column: str) -> list[float]:
         return sparkline(history.get_column(column).to_list())
@@ -147,7 +147,7 @@ def _adoption_help(now: dict[str, Any], before: dict[str, Any], period: Period, 
 
 def render_matrix(data: DataBundle, view: View, period: Period, pulse: dict[str, Any]) -> None:
     """Team × practice over the selected period: who ran what."""
-    matrix = view_cached(
+    matrix = period_cached(
         "adoption_matrix",
         data.key,
         view,
@@ -170,7 +170,7 @@ def render_matrix(data: DataBundle, view: View, period: Period, pulse: dict[str,
     figure = cached_figure(
         "adoption_matrix_figure",
         data.key,
-        view,
+        view.period_key,
         lambda: adoption_matrix_figure(
             matrix,
             colors=line_colors(view.all_product_lines),
@@ -229,7 +229,7 @@ def render_trend(data: DataBundle, view: View, current: Settings) -> None:
 
 def render_cadences(data: DataBundle, view: View, period: Period, current: Settings) -> None:
     """Adherence per practice, then the lapsed cadences a Product Ops lead follows up on (full width: it is read)."""
-    adherence = view_cached(
+    adherence = period_cached(
         "cadence_adherence",
         data.key,
         view,
@@ -246,7 +246,7 @@ def render_cadences(data: DataBundle, view: View, period: Period, current: Setti
     figure = cached_figure(
         "adherence_figure",
         data.key,
-        view,
+        view.period_key,
         lambda: adherence_figure(adherence, period_label=period.label, number_format=formats),
         repr(formats),
     )
@@ -254,7 +254,7 @@ def render_cadences(data: DataBundle, view: View, period: Period, current: Setti
         empty_state(f"No practice was run twice in a row in {period.label}, so there is no adherence to show.")
     else:
         st.plotly_chart(figure, width="stretch", key="cadence_adherence")
-    lapsed = view_cached(
+    lapsed = period_cached(
         "lapsed_teams",
         data.key,
         view,
@@ -301,7 +301,7 @@ def render_cadences(data: DataBundle, view: View, period: Period, current: Setti
 
 def render_rollup(data: DataBundle, view: View, period: Period) -> None:
     """Teams, adoption, adherence and lapsed cadences per product line, downloadable."""
-    rollup = view_cached(
+    rollup = period_cached(
         "process_by_line",
         data.key,
         view,

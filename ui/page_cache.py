@@ -110,6 +110,14 @@ def view_cached(
     return cast(Result, _view_result(name, data_version, repr(view), tuple(arguments), compute))
 
 
+def period_cached(
+    name: str, data_version: str, view: View, compute: Callable[[], Result], *arguments: Hashable
+) -> Result:
+    """``view_cached`` for numbers about the view's selected period (and its comparison) alone: keyed by
+    ``View.period_key``, so a range changed around the same periods (a longer history) reads them back."""
+    return cast(Result, _view_result(name, data_version, view.period_key, tuple(arguments), compute))
+
+
 # Two entries: a view's cut of 1M feedback rows is tens of MB, and the server holds one per recent view.
 @st.cache_resource(max_entries=2, ttl=3600, show_spinner=False)
 def _rows_in_view(

@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from typing import cast
 
 import pytest
 import streamlit as st
@@ -419,7 +420,7 @@ def test_a_longer_history_redraws_the_trends_but_not_the_period_numbers(
     # the scorecard and the notable changes are about the selected quarter: a longer range does not compute them again
     monkeypatch.setattr(overview_cache, "compute_scorecard", computed)
     monkeypatch.setattr(overview_cache, "compute_ranked_notable_changes", computed)
-    start, end = at.date_input(key="range").value
+    start, end = cast(tuple[date, date], at.date_input(key="range").value)
     at.date_input(key="range").set_value((start.replace(year=start.year - 1), end)).run()
     assert not at.exception
     assert (scorecard(at), sentences(at), at.caption[0].value.split(" · ")[0]) == before

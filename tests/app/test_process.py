@@ -7,8 +7,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import period_bounds, read_rows
@@ -201,3 +202,32 @@ def test_a_range_without_teams_shows_the_empty_state(app: Callable[..., AppTest]
     assert any(message.value.startswith("No team was active between") for message in at.info)
     assert not at.metric
     assert not at.get("plotly_chart")
+
+
+def test_a_longer_history_redraws_the_trend_but_not_the_period_numbers(
+    app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app("process")
+    period_numbers = (
+        [(kpi.label, kpi.value, kpi.proto.delta) for kpi in at.metric],
+        [frame.value.to_dict("records") for frame in at.dataframe],
+        figure_titled(at, "Who ran what"),
+    )
+    trend = figure_titled(at, "Is each practice taking hold?")
+
+    def computed(*_: object, **__: object) -> None:
+        raise AssertionError("computed again")
+
+    # the matrix, cadences, lapsed teams and roll-up are about the selected period: a longer range reuses them
+    for name in ("adoption_matrix", "cadence_adherence", "lapsed_teams", "process_by_product_line"):
+        monkeypatch.setattr(f"insights.process.{name}", computed)
+    monkeypatch.setattr("insights.process_views.process_pulse", computed)
+    start, end = cast(tuple[date, date], at.date_input(key="range").value)
+    at.date_input(key="range").set_value((start.replace(year=start.year - 1), end)).run()
+    assert not at.exception
+    assert (
+        [(kpi.label, kpi.value, kpi.proto.delta) for kpi in at.metric],
+        [frame.value.to_dict("records") for frame in at.dataframe],
+        figure_titled(at, "Who ran what"),
+    ) == period_numbers
+    assert figure_titled(at, "Is each practice taking hold?") != trend  # a year more of adoption per practice
