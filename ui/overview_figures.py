@@ -113,9 +113,13 @@ def paired_trends_figure(
     # which cost more than all the numbers (0.25 s for a dozen panels, against 0.01 s).
     layout: dict[str, Any] = figure.layout
     traces: list[dict[str, Any]] = []
+    # each line's rows in one pass (a filter and a sort per line were two queries each, 32 for 16 lines)
+    by_line = trends.sort("period_start", maintain_order=True).partition_by(
+        "product_line", as_dict=True, maintain_order=True
+    )
     for index, line in enumerate(lines):
         row, column = index // columns + 1, index % columns + 1
-        rows_of_line = trends.filter(pl.col("product_line") == line).sort("period_start")
+        rows_of_line = by_line[(line,)]
         color = colors.get(line, PALETTE[0])
         periods = rows_of_line.get_column("period").to_list()
         revenue = [None if value is None else round(value, 2) for value in rows_of_line.get_column("revenue")]
