@@ -147,18 +147,23 @@ class ParseCache:
 
 class DerivedCache:
     """Frames derived from a data version (prepared for the pages), kept as Parquet so a new process reads them instead
-    of deriving them again; the newest ``keep`` versions of each name stay, older ones are removed."""
+    of deriving them again; the newest ``keep`` versions of each name stay, older ones are removed.
 
-    def __init__(self, directory: Path, keep: int = 4) -> None:
+    ``code`` names the code that derives them (``ui.data.code_version``): a copy another release made is derived again,
+    never read back.
+    """
+
+    def __init__(self, directory: Path, keep: int = 4, code: str = "") -> None:
         self.directory = Path(directory)
         self.keep = keep
+        self.code = code
 
     def frames(
         self, name: str, version: str, derive: Callable[[], Mapping[str, pl.DataFrame]], parts: Sequence[str]
     ) -> dict[str, pl.DataFrame]:
         """The frames ``derive()`` makes for ``version`` (named ``parts``): read back when a copy exists, else derived
         and written (atomically: a reader sees all parts or derives them itself)."""
-        stem = f"{name}-{hashlib.sha256(version.encode()).hexdigest()[:20]}"
+        stem = f"{name}-{hashlib.sha256(f'{version}|{self.code}'.encode()).hexdigest()[:20]}"
         paths = {part: self.directory / f"{stem}.{part}{_FRAME_SUFFIX}" for part in parts}
         marker = self.directory / f"{stem}{_META_SUFFIX}"
         if marker.is_file():

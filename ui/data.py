@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import replace
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
+import insights
+import sources
+import ui
 from sources.access import scoped_bundle
 from sources.columnar import DerivedCache
 from sources.contracts import CONTRACTS
@@ -50,15 +55,28 @@ def store(current: Settings) -> Store:
     return _store(current.store_url, str(current.columnar_dir) if current.columnar_dir else None)
 
 
+@functools.cache
+def code_version() -> str:
+    """A fingerprint of the code that derives frames and numbers from the data (the insights, sources and ui packages)
+    and of Polars: copies kept on disk by another version of either are derived again, never read back."""
+    digest = hashlib.sha256(pl.__version__.encode())
+    for package in (insights, sources, ui):
+        root = Path(str(package.__file__)).parent
+        for path in sorted(root.glob("*.py")):
+            digest.update(f"{package.__name__}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def derived_cache() -> DerivedCache:
     """Where frames derived from a data version are kept on disk: beside the store's Parquet copies."""
-    return DerivedCache(store(settings()).columnar_dir / "derived")
+    return DerivedCache(store(settings()).columnar_dir / "derived", code=code_version())
 
 
 def view_copies() -> DerivedCache:
     """Where small per-view results are kept on disk (the Overview's numbers), the newest 32 of each kind: a view
     computed before a restart is read back, not computed again."""
-    return DerivedCache(store(settings()).columnar_dir / "views", keep=32)
+    return DerivedCache(store(settings()).columnar_dir / "views", keep=32, code=code_version())
 
 
 # One entry: at 10M rows a bundle is hundreds of MB, so a new version replaces the old one instead of sitting beside it.

@@ -8,16 +8,12 @@ computed again, so a new process needs neither the prepared metrics nor the adop
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
-import insights
 from insights.formatting import NumberFormat
 from insights.metrics import overview_metrics
 from insights.notable import NOTABLE_SCHEMA, NotableContext, notable_changes
@@ -109,30 +105,17 @@ def numbers_from_frames(frames: Mapping[str, pl.DataFrame]) -> OverviewNumbers:
     )
 
 
-@cache
-def code_version() -> str:
-    """A fingerprint of the code that computes the numbers (the insights package and this module) and of Polars: a
-    copy kept by another version of either is computed again, never shown."""
-    digest = hashlib.sha256(pl.__version__.encode())
-    for path in [*sorted(Path(insights.__file__).parent.glob("*.py")), Path(__file__)]:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def kept_numbers(copies: DerivedCache, key: str, compute: Callable[[], OverviewNumbers]) -> OverviewNumbers:
     """The numbers ``key`` names: read back from ``copies`` when kept, else computed and kept."""
-    version = f"{key}|{code_version()}"
     return numbers_from_frames(
-        copies.frames("overview-numbers", version, lambda: numbers_as_frames(compute()), _NUMBER_PARTS)
+        copies.frames("overview-numbers", key, lambda: numbers_as_frames(compute()), _NUMBER_PARTS)
     )
 
 
 def kept_frame(copies: DerivedCache, kind: str, key: str, compute: Callable[[], pl.DataFrame]) -> pl.DataFrame:
     """The frame of ``kind`` (scorecard, notable changes) ``key`` names: read back from ``copies`` when kept, else
     computed and kept."""
-    version = f"{key}|{code_version()}"
-    return copies.frames(f"overview-{kind}", version, lambda: {kind: compute()}, (kind,))[kind]
+    return copies.frames(f"overview-{kind}", key, lambda: {kind: compute()}, (kind,))[kind]
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)

@@ -203,3 +203,19 @@ def test_derived_frames_are_derived_once_read_back_equal_and_pruned(tmp_path: Pa
         broken.write_bytes(b"not parquet")
     cache.frames("prepared", "v3", lambda: derive("v3"), ("rows", "pairs"))
     assert calls == ["v1", "v2", "v3", "v3"]  # a broken copy is derived again
+
+
+def test_frames_derived_by_other_code_are_derived_again(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def derive(code: str) -> dict[str, pl.DataFrame]:
+        calls.append(code)
+        return {"rows": pl.DataFrame({"value": [1.5 if code == "old" else 2.5]})}
+
+    old = DerivedCache(tmp_path, code="old").frames("prepared", "v1", lambda: derive("old"), ("rows",))
+    new = DerivedCache(tmp_path, code="new").frames("prepared", "v1", lambda: derive("new"), ("rows",))
+    assert calls == ["old", "new"]  # the same data version, another release: derived again
+    assert new["rows"].item() == 2.5
+    again = DerivedCache(tmp_path, code="old").frames("prepared", "v1", lambda: derive("old"), ("rows",))
+    assert calls == ["old", "new"]
+    assert_frame_equal(again["rows"], old["rows"])

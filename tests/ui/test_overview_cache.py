@@ -6,12 +6,15 @@ import functools
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from types import ModuleType
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
 import insights
+import sources
+import ui
 from insights.formatting import NumberFormat
 from insights.overview import feedback_days
 from insights.periods import comparison_period, default_date_range, latest_complete_period
@@ -19,7 +22,7 @@ from insights.process import adoption_history
 from insights.scope import View, data_end, product_lines, rows_in_scope
 from sample_data.generate import generate
 from sources.columnar import DerivedCache
-from ui import overview_cache
+from ui.data import code_version
 from ui.overview_cache import (
     OverviewInputs,
     OverviewNumbers,
@@ -141,28 +144,29 @@ def test_the_scorecard_and_notable_changes_do_not_depend_on_the_range_around_the
     assert replace(view, period=view.comparison).period_key != view.period_key
 
 
-def test_a_copy_kept_by_other_code_is_computed_again(
-    tmp_path: Path, inputs: OverviewInputs, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_copy_kept_by_other_code_is_computed_again(tmp_path: Path, inputs: OverviewInputs) -> None:
     view = overview_view(inputs, "quarter")
     numbers = compute_overview_numbers(inputs, view, 30)
-    kept_numbers(DerivedCache(tmp_path), "key", lambda: numbers)
-    monkeypatch.setattr(overview_cache, "code_version", lambda: "a later release")
+    kept_numbers(DerivedCache(tmp_path, code="this release"), "key", lambda: numbers)
     calls: list[str] = []
-    kept_numbers(DerivedCache(tmp_path), "key", lambda: calls.append("computed") or numbers)  # type: ignore[func-returns-value]
+    kept_numbers(DerivedCache(tmp_path, code="a later release"), "key", lambda: calls.append("computed") or numbers)  # type: ignore[func-returns-value]
     assert calls == ["computed"]
 
 
-def test_the_code_version_changes_with_the_insights_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    package = tmp_path / "insights"
-    package.mkdir()
-    for source in Path(str(insights.__file__)).parent.glob("*.py"):
-        (package / source.name).write_bytes(source.read_bytes())
-    monkeypatch.setattr(insights, "__file__", str(package / "__init__.py"))
-    fingerprint = overview_cache.code_version.__wrapped__
-    assert fingerprint() == overview_cache.code_version()  # the same code, the same version
-    (package / "customers.py").write_text((package / "customers.py").read_text() + "\n# a change\n")
-    assert fingerprint() != overview_cache.code_version()
+@pytest.mark.parametrize("package", [insights, sources, ui])
+def test_the_code_version_changes_with_the_code_that_derives_the_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, package: ModuleType
+) -> None:
+    copy = tmp_path / package.__name__
+    copy.mkdir()
+    for source in Path(str(package.__file__)).parent.glob("*.py"):
+        (copy / source.name).write_bytes(source.read_bytes())
+    monkeypatch.setattr(package, "__file__", str(copy / "__init__.py"))
+    fingerprint = code_version.__wrapped__
+    assert fingerprint() == code_version()  # the same code, the same version
+    changed = next(path for path in sorted(copy.glob("*.py")) if path.name != "__init__.py")
+    changed.write_text(changed.read_text() + "\n# a change\n")
+    assert fingerprint() != code_version()
 
 
 def test_a_folder_that_cannot_be_written_costs_speed_not_the_numbers(tmp_path: Path, inputs: OverviewInputs) -> None:
