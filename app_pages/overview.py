@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 
 import streamlit as st
 
 from insights.formatting import comma_list, markdown_bullets, markdown_text
 from insights.metrics import overview_metrics
 from insights.overview import card_text, feedback_days, revenue_metric_info
+from insights.scope import View
 from ui.charts import cached_figure, line_colors
 from ui.components import download_csv, empty_state, kpi_card, number_format, open_page
-from ui.overview_cache import OverviewInputs, overview_numbers, overview_scorecard, ranked_notable_changes
+from ui.overview_cache import (
+    OverviewInputs,
+    every_line,
+    overview_numbers,
+    overview_scorecard,
+    overview_trends,
+    ranked_notable_changes,
+)
 from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
 from ui.page_cache import page_datasets, prepared_adoption, rows_of_lines
 
@@ -49,14 +58,21 @@ if view.period is None or view.comparison is None:
 period, comparison = view.period, view.comparison
 
 
-@functools.cache
-def view_inputs() -> OverviewInputs:
-    """What the numbers are computed from, made only when they are not kept (in memory or on disk) already."""
-    # Every number reads the feedback of these lines and days: cut once per view, then sliced by date.
-    feedback = rows_of_lines(data, "feedback", view.lines_filter, *feedback_days(view))
-    return OverviewInputs({**page_datasets(data), "feedback": feedback}, prepared_adoption(data))
+def inputs_of(shown: View) -> Callable[[], OverviewInputs]:
+    """What the numbers of ``shown`` are computed from, made only when they are not kept (in memory or on disk)."""
+
+    @functools.cache
+    def inputs() -> OverviewInputs:
+        # Every number reads the feedback of these lines and days: cut once per view, then sliced by date.
+        feedback = rows_of_lines(data, "feedback", shown.lines_filter, *feedback_days(shown))
+        return OverviewInputs({**page_datasets(data), "feedback": feedback}, prepared_adoption(data))
+
+    return inputs
 
 
+view_inputs = inputs_of(view)
+# the scorecard and the trends are cut from those of every line (the view itself when every line is selected)
+every_line_inputs = view_inputs if view.lines_filter is None else inputs_of(every_line(view))
 numbers = overview_numbers(data.key, repr(view), current.nps_min_responses, view, view_inputs)
 
 # KPI cards -------------------------------------------------------------------------------------------------------
@@ -98,7 +114,7 @@ st.caption(
 
 # Scorecard -------------------------------------------------------------------------------------------------------
 st.subheader(f"Where each product line stands in {period.label}")
-scorecard = overview_scorecard(data.key, view.period_key, current.nps_min_responses, view, view_inputs)
+scorecard = overview_scorecard(data.key, view, current.nps_min_responses, every_line_inputs)
 order, config = scorecard_columns(cards, symbol, current.nps_min_responses, comparison.label)
 st.dataframe(scorecard, width="stretch", hide_index=True, column_order=order, column_config=config)
 download_csv(
@@ -110,7 +126,7 @@ download_csv(
 
 # Paired trends ---------------------------------------------------------------------------------------------------
 revenue = revenue_metric_info(catalog)
-trends = numbers.trends
+trends = overview_trends(data.key, view, current.nps_min_responses, every_line_inputs)
 if revenue is None or trends.height == 0:
     empty_state("No revenue metric or no periods in the range: the paired trends need both.")
 else:

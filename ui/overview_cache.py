@@ -9,7 +9,7 @@ computed again, so a new process needs neither the prepared metrics nor the adop
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 import streamlit as st
@@ -29,17 +29,19 @@ from insights.scope import View
 from sources.columnar import DerivedCache
 from ui.data import view_copies
 
-_NUMBER_PARTS = ("cards", "coarser", "trends")
+_NUMBER_PARTS = ("cards", "coarser")
 
 
 @dataclass(frozen=True)
 class OverviewNumbers:
-    """The Overview's numbers that follow the date range (the KPI cards' sparklines span it): small frames, cached
-    together. The scorecard and the notable changes are about the selected period only, so cached apart."""
+    """The KPI cards of a view (their sparklines span its range) and the metrics they show at a coarser grain.
+
+    The scorecard, the paired trends and the notable changes are cached apart: the first two hold one row (or panel)
+    per product line whatever else is selected, so they are computed for every line and cut to the selection; the
+    notable changes are about the selected period only."""
 
     cards: pl.DataFrame
     coarser: list[str]
-    trends: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -52,14 +54,30 @@ class OverviewInputs:
 
 
 def compute_overview_numbers(inputs: OverviewInputs, view: View, nps_min_responses: int) -> OverviewNumbers:
-    """The KPI cards, the labels of metrics shown at a coarser grain and the paired trends of a view."""
+    """The KPI cards and the labels of metrics shown at a coarser grain of a view."""
     datasets, history = inputs.datasets, inputs.history
     card_ids, _ = overview_metrics(datasets["metric_catalog"])
     return OverviewNumbers(
         cards=overview_cards(datasets, view, nps_min_responses, history),
         coarser=coarser_metric_labels(datasets, card_ids, view),
-        trends=paired_trends(datasets, view, nps_min_responses),
     )
+
+
+def compute_trends(inputs: OverviewInputs, view: View, nps_min_responses: int) -> pl.DataFrame:
+    """The paired trends of a view (``paired_trends``): one panel's rows per product line, whatever else is selected."""
+    return paired_trends(inputs.datasets, view, nps_min_responses)
+
+
+def every_line(view: View) -> View:
+    """The view with every product line selected: the same range, granularity and periods."""
+    return replace(view, product_lines=view.all_product_lines)
+
+
+def of_selected_lines(frame: pl.DataFrame, view: View) -> pl.DataFrame:
+    """The rows of a frame made for ``every_line(view)`` that belong to the view's product lines, in their order."""
+    if view.lines_filter is None:
+        return frame
+    return frame.filter(pl.col("product_line").is_in(list(view.product_lines)))
 
 
 def compute_scorecard(inputs: OverviewInputs, view: View, nps_min_responses: int) -> pl.DataFrame:
@@ -92,7 +110,6 @@ def numbers_as_frames(numbers: OverviewNumbers) -> dict[str, pl.DataFrame]:
     return {
         "cards": numbers.cards,
         "coarser": pl.DataFrame({"label": numbers.coarser}, schema={"label": pl.String}),
-        "trends": numbers.trends,
     }
 
 
@@ -101,7 +118,6 @@ def numbers_from_frames(frames: Mapping[str, pl.DataFrame]) -> OverviewNumbers:
     return OverviewNumbers(
         cards=frames["cards"],
         coarser=[str(label) for label in frames["coarser"].get_column("label").to_list()],
-        trends=frames["trends"],
     )
 
 
@@ -137,17 +153,52 @@ def overview_numbers(
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def overview_scorecard(
+def _every_line_scorecard(
     data_version: str,
     period_key: str,
     nps_min_responses: int,
     _view: View,
     _inputs: Callable[[], OverviewInputs],
 ) -> pl.DataFrame:
-    """The scorecard of the view (``compute_scorecard``), from ``_inputs()`` when neither this process nor a copy on
-    disk has it. Keyed by ``View.period_key``: a range changed around the same periods reads it back."""
+    # data_version, period_key and nps_min_responses are the key; _view is the every-line view period_key names.
     key = f"{data_version}|{period_key}|{nps_min_responses}"
     return kept_frame(view_copies(), "scorecard", key, lambda: compute_scorecard(_inputs(), _view, nps_min_responses))
+
+
+def overview_scorecard(
+    data_version: str, view: View, nps_min_responses: int, every_line_inputs: Callable[[], OverviewInputs]
+) -> pl.DataFrame:
+    """The scorecard of the view: the rows of its lines in the scorecard of every line (``compute_scorecard`` of
+    ``every_line(view)``, from ``every_line_inputs()`` when neither this process nor a copy on disk has it).
+
+    A line's row reads that line's data alone, so choosing other lines only cuts it; and it is keyed by
+    ``View.period_key``, so a range changed around the same periods reads it back too.
+    """
+    every = every_line(view)
+    scorecard = _every_line_scorecard(data_version, every.period_key, nps_min_responses, every, every_line_inputs)
+    return of_selected_lines(scorecard, view)
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def _every_line_trends(
+    data_version: str,
+    view_key: str,
+    nps_min_responses: int,
+    _view: View,
+    _inputs: Callable[[], OverviewInputs],
+) -> pl.DataFrame:
+    # data_version, view_key and nps_min_responses are the key; _view is the every-line view view_key names.
+    key = f"{data_version}|{view_key}|{nps_min_responses}"
+    return kept_frame(view_copies(), "trends", key, lambda: compute_trends(_inputs(), _view, nps_min_responses))
+
+
+def overview_trends(
+    data_version: str, view: View, nps_min_responses: int, every_line_inputs: Callable[[], OverviewInputs]
+) -> pl.DataFrame:
+    """The paired trends of the view: the rows of its lines in those of every line over its range (as the scorecard)."""
+    every = every_line(view)
+    trends = _every_line_trends(data_version, repr(every), nps_min_responses, every, every_line_inputs)
+    return of_selected_lines(trends, view)
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)

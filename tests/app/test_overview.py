@@ -387,6 +387,7 @@ def test_delta_style(delta: float | None, improved: bool | None, shown: str | No
 def test_a_new_process_shows_the_kept_numbers_without_computing_them(
     app: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    st.cache_data.clear()  # computed by this test, so kept in its store
     first = app(query={"lines": ["Atlas", "Beacon"]})
     assert not first.exception
     st.cache_data.clear()  # a new process: nothing in memory, the copies of the views on disk
@@ -395,8 +396,8 @@ def test_a_new_process_shows_the_kept_numbers_without_computing_them(
     def computed(*_: object) -> None:
         raise AssertionError("computed again")
 
-    monkeypatch.setattr(overview_cache, "compute_overview_numbers", computed)
-    monkeypatch.setattr(overview_cache, "compute_ranked_notable_changes", computed)
+    for name in ("compute_overview_numbers", "compute_scorecard", "compute_trends", "compute_ranked_notable_changes"):
+        monkeypatch.setattr(overview_cache, name, computed)
     again = app(query={"lines": ["Atlas", "Beacon"]})
     assert not again.exception
     assert [card(again, metric.label) for metric in again.metric] == [
@@ -425,3 +426,28 @@ def test_a_longer_history_redraws_the_trends_but_not_the_period_numbers(
     assert not at.exception
     assert (scorecard(at), sentences(at), at.caption[0].value.split(" · ")[0]) == before
     assert at.get("plotly_chart")[0].proto.spec != trend  # twelve more months of revenue and NPS
+
+
+def test_choosing_lines_cuts_the_scorecard_and_trends_of_every_line(
+    app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app()
+    every_row = {row["product_line"]: row for row in scorecard(at)}
+    every_panel = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+
+    def computed(*_: object) -> None:
+        raise AssertionError("computed again")
+
+    # a line's row and panel read that line's data alone: choosing lines cuts them from every line's, not computed again
+    monkeypatch.setattr(overview_cache, "compute_scorecard", computed)
+    monkeypatch.setattr(overview_cache, "compute_trends", computed)
+    at.multiselect(key="lines").set_value(["Beacon", "Drift"]).run()
+    assert not at.exception
+    assert scorecard(at) == [every_row["Beacon"], every_row["Drift"]]
+    panels = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert [trace["name"] for trace in panels] == [
+        trace["name"] for trace in every_panel if trace["name"].startswith(("Beacon ·", "Drift ·"))
+    ]
+    assert [trace["y"] for trace in panels] == [
+        trace["y"] for trace in every_panel if trace["name"].startswith(("Beacon ·", "Drift ·"))
+    ]

@@ -29,10 +29,13 @@ from ui.overview_cache import (
     compute_overview_numbers,
     compute_ranked_notable_changes,
     compute_scorecard,
+    compute_trends,
+    every_line,
     kept_frame,
     kept_numbers,
     numbers_as_frames,
     numbers_from_frames,
+    of_selected_lines,
 )
 
 
@@ -64,8 +67,7 @@ def overview_view(inputs: OverviewInputs, granularity: str, lines: int | None = 
 
 
 def assert_numbers_equal(found: OverviewNumbers, expected: OverviewNumbers) -> None:
-    for part in ("cards", "trends"):
-        assert_frame_equal(getattr(found, part), getattr(expected, part))
+    assert_frame_equal(found.cards, expected.cards)
     assert found.coarser == expected.coarser
 
 
@@ -76,7 +78,6 @@ def test_numbers_are_read_back_equal_and_computed_once_per_key(
     view = overview_view(inputs, granularity, lines)
     expected = compute_overview_numbers(inputs, view, 30)
     assert expected.cards.height > 0  # real numbers, not an empty view
-    assert expected.trends.height > 0
     calls: list[str] = []
 
     def compute() -> OverviewNumbers:
@@ -144,6 +145,26 @@ def test_the_scorecard_and_notable_changes_do_not_depend_on_the_range_around_the
     assert replace(view, period=view.comparison).period_key != view.period_key
 
 
+@pytest.mark.parametrize(("granularity", "lines"), [("quarter", 1), ("month", 2), ("week", 3)])
+def test_the_scorecard_and_trends_of_some_lines_are_those_of_every_line_cut_to_them(
+    inputs: OverviewInputs, granularity: str, lines: int
+) -> None:
+    view = overview_view(inputs, granularity, lines)
+    every = every_line(view)
+    assert view.lines_filter is not None
+    assert every.lines_filter is None
+    for compute in (compute_scorecard, compute_trends):
+        of_every_line = compute(page_inputs(inputs, every), every, 30)
+        expected = compute(page_inputs(inputs, view), view, 30)
+        assert expected.height > 0
+        assert set(expected.get_column("product_line")) == set(view.product_lines)
+        assert of_every_line.height > expected.height
+        assert_frame_equal(of_selected_lines(of_every_line, view), expected)
+    # every line selected: nothing to cut
+    scorecard = compute_scorecard(page_inputs(inputs, every), every, 30)
+    assert of_selected_lines(scorecard, every) is scorecard
+
+
 def test_a_copy_kept_by_other_code_is_computed_again(tmp_path: Path, inputs: OverviewInputs) -> None:
     view = overview_view(inputs, "quarter")
     numbers = compute_overview_numbers(inputs, view, 30)
@@ -193,5 +214,5 @@ def test_an_empty_view_is_kept_too(tmp_path: Path, inputs: OverviewInputs) -> No
 def test_frames_of_the_numbers_hold_every_part(inputs: OverviewInputs) -> None:
     numbers = compute_overview_numbers(inputs, overview_view(inputs, "quarter"), 30)
     frames = numbers_as_frames(numbers)
-    assert set(frames) == {"cards", "coarser", "trends"}
+    assert set(frames) == {"cards", "coarser"}
     assert frames["coarser"].schema == pl.Schema({"label": pl.String})
