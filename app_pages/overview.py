@@ -11,12 +11,11 @@ import streamlit as st
 from insights.formatting import comma_list, markdown_bullets, markdown_text
 from insights.metrics import overview_metrics
 from insights.overview import card_text, feedback_days, revenue_metric_info
-from insights.scope import View
+from insights.scope import View, every_line
 from ui.charts import cached_figure, line_colors
 from ui.components import download_csv, empty_state, kpi_card, number_format, open_page
 from ui.overview_cache import (
     OverviewInputs,
-    every_line,
     overview_numbers,
     overview_scorecard,
     overview_trends,

@@ -8,9 +8,16 @@ import streamlit as st
 
 from insights.formatting import NumberFormat, comma_list, format_count, format_value
 from insights.periods import Period, complete_periods, partial_periods
-from insights.process import adoption_matrix, cadence_adherence, lapsed_teams, process_by_product_line, teams_in_scope
+from insights.process import (
+    adoption_matrix,
+    cadence_adherence,
+    lapsed_teams,
+    pooled_adherence,
+    process_by_product_line,
+    teams_in_scope,
+)
 from insights.process_views import practice_markers, practices_slower_than, process_pulse
-from insights.scope import View
+from insights.scope import View, every_line
 from sources.files import DataBundle
 from sources.settings import Settings
 from ui.charts import cached_figure, line_colors
@@ -25,7 +32,7 @@ from ui.components import (
     partial_periods_note,
     sparkline,
 )
-from ui.page_cache import period_cached, prepared_adoption
+from ui.page_cache import every_line_cut, period_cached, prepared_adoption
 from ui.process_figures import (
     adherence_figure,
     adoption_matrix_figure,
@@ -147,17 +154,17 @@ def _adoption_help(now: dict[str, Any], before: dict[str, Any], period: Period, 
 
 def render_matrix(data: DataBundle, view: View, period: Period, pulse: dict[str, Any]) -> None:
     """Team × practice over the selected period: who ran what."""
-    matrix = period_cached(
+    matrix = every_line_cut(
         "adoption_matrix",
         data.key,
         view,
-        lambda: adoption_matrix(
+        lambda shown: adoption_matrix(
             data.frame("adoption"),
             data.frame("teams"),
             data.frame("practices"),
             period.start,
             period.end,
-            view.lines_filter,
+            shown.lines_filter,
             history=prepared_adoption(data),
         ),
     )
@@ -229,19 +236,22 @@ def render_trend(data: DataBundle, view: View, current: Settings) -> None:
 
 def render_cadences(data: DataBundle, view: View, period: Period, current: Settings) -> None:
     """Adherence per practice, then the lapsed cadences a Product Ops lead follows up on (full width: it is read)."""
-    adherence = period_cached(
-        "cadence_adherence",
+    # per line and practice for every line once; the chosen lines' adherence per practice is a sum of those counts
+    every = every_line(view)
+    by_line = period_cached(
+        "cadence_adherence_by_line",
         data.key,
-        view,
+        every,
         lambda: cadence_adherence(
             data.frame("adoption"),
             data.frame("practices"),
             period.start,
             period.end,
-            view.lines_filter,
+            by=("product_line", "practice"),
             history=prepared_adoption(data),
         ),
     )
+    adherence = pooled_adherence(by_line, view.lines_filter)
     formats = number_format(current)
     figure = cached_figure(
         "adherence_figure",
@@ -254,16 +264,16 @@ def render_cadences(data: DataBundle, view: View, period: Period, current: Setti
         empty_state(f"No practice was run twice in a row in {period.label}, so there is no adherence to show.")
     else:
         st.plotly_chart(figure, width="stretch", key="cadence_adherence")
-    lapsed = period_cached(
+    lapsed = every_line_cut(
         "lapsed_teams",
         data.key,
         view,
-        lambda: lapsed_teams(
+        lambda shown: lapsed_teams(
             data.frame("adoption"),
             data.frame("teams"),
             data.frame("practices"),
             period.end,
-            product_lines=view.lines_filter,
+            product_lines=shown.lines_filter,
             history=prepared_adoption(data),
         ),
     )
@@ -301,18 +311,18 @@ def render_cadences(data: DataBundle, view: View, period: Period, current: Setti
 
 def render_rollup(data: DataBundle, view: View, period: Period) -> None:
     """Teams, adoption, adherence and lapsed cadences per product line, downloadable."""
-    rollup = period_cached(
+    rollup = every_line_cut(
         "process_by_line",
         data.key,
         view,
-        lambda: process_by_product_line(
+        lambda shown: process_by_product_line(
             data.frame("adoption"),
             data.frame("teams"),
             data.frame("practices"),
             period.start,
             period.end,
             period.end,
-            view.lines_filter,
+            shown.lines_filter,
             history=prepared_adoption(data),
         ),
     )

@@ -258,11 +258,34 @@ def cadence_adherence(
         pl.col("gap_days").is_not_null().sum().cast(pl.Int64).alias("intervals"),
         (pl.col("gap_days") <= pl.col("cadence_days")).fill_null(False).sum().cast(pl.Int64).alias("on_time"),
     )
-    return counts.with_columns(
+    return counts.with_columns(_adherence_share())
+
+
+def pooled_adherence(
+    by_line: pl.DataFrame, product_lines: Sequence[str] | None, by: Sequence[str] = ("practice",)
+) -> pl.DataFrame:
+    """``cadence_adherence`` of ``product_lines`` (None = all) grouped by ``by``, from its result grouped by
+    ``product_line`` and ``by`` (of every line): the intervals and on-time occurrences summed over those lines.
+
+    A page computes adherence per line once, and any choice of lines is then a sum, not another pass over the rows.
+    """
+    rows = by_line if product_lines is None else by_line.filter(pl.col("product_line").is_in(list(product_lines)))
+    counts = _aggregate(
+        rows,
+        by,
+        pl.col("intervals").sum().cast(pl.Int64),
+        pl.col("on_time").sum().cast(pl.Int64),
+    )
+    return counts.with_columns(_adherence_share())
+
+
+def _adherence_share() -> pl.Expr:
+    # null when no occurrence of the group has a previous one to be measured against
+    return (
         pl.when(pl.col("intervals") > 0)
         .then(pl.col("on_time") / pl.col("intervals"))
         .otherwise(None)
-        .alias("adherence"),
+        .alias("adherence")
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
@@ -87,6 +87,21 @@ class View:
         if self.data_end is not None:
             parts.append(f"data to {_day(self.data_end, locale)}")
         return " · ".join(parts)
+
+
+def every_line(view: View) -> View:
+    """The view with every product line selected: the same range, granularity and periods."""
+    return replace(view, product_lines=view.all_product_lines)
+
+
+def of_selected_lines(frame: pl.DataFrame, view: View) -> pl.DataFrame:
+    """The rows of a frame made for ``every_line(view)`` that belong to the view's product lines, in their order.
+
+    For numbers with one row per product line (or per team, with its line) that read that line's data alone.
+    """
+    if view.lines_filter is None:
+        return frame
+    return frame.filter(pl.col("product_line").is_in(list(view.product_lines)))
 
 
 def rows_in_scope(

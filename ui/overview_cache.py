@@ -9,7 +9,7 @@ computed again, so a new process needs neither the prepared metrics nor the adop
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
@@ -25,7 +25,7 @@ from insights.overview import (
     product_line_scorecard,
 )
 from insights.process import AdoptionHistory
-from insights.scope import View
+from insights.scope import View, every_line, of_selected_lines
 from sources.columnar import DerivedCache
 from ui.data import view_copies
 
@@ -66,18 +66,6 @@ def compute_overview_numbers(inputs: OverviewInputs, view: View, nps_min_respons
 def compute_trends(inputs: OverviewInputs, view: View, nps_min_responses: int) -> pl.DataFrame:
     """The paired trends of a view (``paired_trends``): one panel's rows per product line, whatever else is selected."""
     return paired_trends(inputs.datasets, view, nps_min_responses)
-
-
-def every_line(view: View) -> View:
-    """The view with every product line selected: the same range, granularity and periods."""
-    return replace(view, product_lines=view.all_product_lines)
-
-
-def of_selected_lines(frame: pl.DataFrame, view: View) -> pl.DataFrame:
-    """The rows of a frame made for ``every_line(view)`` that belong to the view's product lines, in their order."""
-    if view.lines_filter is None:
-        return frame
-    return frame.filter(pl.col("product_line").is_in(list(view.product_lines)))
 
 
 def compute_scorecard(inputs: OverviewInputs, view: View, nps_min_responses: int) -> pl.DataFrame:

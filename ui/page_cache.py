@@ -13,7 +13,7 @@ from insights.customers import keyed_accounts
 from insights.metrics import MONTHLY_METRICS, monthly_metrics, prepare_metrics
 from insights.periods import metric_grains
 from insights.process import AdoptionHistory, adoption_history
-from insights.scope import View, rows_in_scope
+from insights.scope import View, every_line, of_selected_lines, rows_in_scope
 from sources.contracts import CONTRACTS
 from sources.files import DataBundle, in_date_order
 from ui.data import derived_cache
@@ -116,6 +116,16 @@ def period_cached(
     """``view_cached`` for numbers about the view's selected period (and its comparison) alone: keyed by
     ``View.period_key``, so a range changed around the same periods (a longer history) reads them back."""
     return cast(Result, _view_result(name, data_version, view.period_key, tuple(arguments), compute))
+
+
+def every_line_cut(
+    name: str, data_version: str, view: View, compute: Callable[[View], pl.DataFrame], *arguments: Hashable
+) -> pl.DataFrame:
+    """``compute`` of the view with every line selected (``period_cached``), cut to the view's lines: for numbers
+    with one row per product line (or per team, with its line) that read that line's data alone, so that choosing
+    lines cuts rows instead of computing them again."""
+    every = every_line(view)
+    return of_selected_lines(period_cached(name, data_version, every, lambda: compute(every), *arguments), view)
 
 
 # Two entries: a view's cut of 1M feedback rows is tens of MB, and the server holds one per recent view.

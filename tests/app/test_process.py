@@ -231,3 +231,29 @@ def test_a_longer_history_redraws_the_trend_but_not_the_period_numbers(
         figure_titled(at, "Who ran what"),
     ) == period_numbers
     assert figure_titled(at, "Is each practice taking hold?") != trend  # a year more of adoption per practice
+
+
+def test_choosing_lines_cuts_the_per_line_numbers_of_every_line(
+    app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app("process")
+    every_rollup = next(frame.value for frame in at.dataframe if "lapsed" in frame.value.columns)
+    matrix_rows = figure_titled(at, "Who ran what")["data"][0]["y"]
+
+    def computed(*_: object, **__: object) -> None:
+        raise AssertionError("computed again")
+
+    # rows per team or line, and adherence counts per line: choosing lines cuts and sums them
+    for name in ("adoption_matrix", "cadence_adherence", "lapsed_teams", "process_by_product_line"):
+        monkeypatch.setattr(f"insights.process.{name}", computed)
+    at.multiselect(key="lines").set_value(["Atlas"]).run()
+    assert not at.exception
+    rollup = next(frame.value for frame in at.dataframe if "lapsed" in frame.value.columns)
+    assert rollup.to_dict("records") == [
+        row for row in every_rollup.to_dict("records") if row["product_line"] == "Atlas"
+    ]
+    start, end = header(at).period
+    matrix_teams = set(figure_titled(at, "Who ran what")["data"][0]["y"])
+    assert matrix_teams == set(teams_in_scope(start, end, {"Atlas"}))
+    assert matrix_teams < set(matrix_rows)
+    assert lapsed_table(at) == lapsed(end, {"Atlas"})

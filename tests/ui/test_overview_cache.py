@@ -19,7 +19,7 @@ from insights.formatting import NumberFormat
 from insights.overview import feedback_days
 from insights.periods import comparison_period, default_date_range, latest_complete_period
 from insights.process import adoption_history
-from insights.scope import View, data_end, product_lines, rows_in_scope
+from insights.scope import View, data_end, every_line, of_selected_lines, product_lines, rows_in_scope
 from sample_data.generate import generate
 from sources.columnar import DerivedCache
 from ui.data import code_version
@@ -30,12 +30,10 @@ from ui.overview_cache import (
     compute_ranked_notable_changes,
     compute_scorecard,
     compute_trends,
-    every_line,
     kept_frame,
     kept_numbers,
     numbers_as_frames,
     numbers_from_frames,
-    of_selected_lines,
 )
 
 
