@@ -12,6 +12,15 @@ from insights.periods import Granularity, period_start
 
 # The columns a team × practice pair can be grouped by.
 _PAIR_COLUMNS = ("team", "product_line", "practice")
+_ADOPTION_BY_PERIOD = pl.Schema(
+    {
+        "practice": pl.String(),
+        "period_start": pl.Date(),
+        "teams_in_scope": pl.Int64(),
+        "teams_adopted": pl.Int64(),
+        "adoption_rate": pl.Float64(),
+    }
+)
 # A lookup key packs a team × practice pair's number above a day: (pair << 32) + day + 2**31 (a Date is an Int32 day).
 _DAY_BITS = 32
 _DAY_OFFSET = 2**31
@@ -155,29 +164,10 @@ def adoption_by_period(
     granularity (a quarterly practice looked at monthly) is low by construction: most teams have no occurrence in a
     given month even when they never miss a quarter. With ``history``, all periods are counted in one pass.
     """
-    schema = pl.Schema(
-        {
-            "practice": pl.String(),
-            "period_start": pl.Date(),
-            "teams_in_scope": pl.Int64(),
-            "teams_adopted": pl.Int64(),
-            "adoption_rate": pl.Float64(),
-        }
-    )
     clipped_periods = _clipped_periods(start, end, granularity, fiscal_year_start_month)
     if history is not None:
-        pairs = period_pairs(teams, practices, clipped_periods, product_lines)
-        adopted = _done_pairs(occurrences_in_periods(history, clipped_periods), ("period_start",))
-        counts = (
-            _adopted_pairs(pairs, adopted, ("period_start",))
-            .group_by("practice", "period_start")
-            .agg(
-                pl.len().cast(pl.Int64).alias("teams_in_scope"),
-                pl.col("adopted").sum().cast(pl.Int64).alias("teams_adopted"),
-            )
-            .with_columns((pl.col("teams_adopted") / pl.col("teams_in_scope")).alias("adoption_rate"))
-        )
-        return counts.select(*schema).cast(schema).sort("practice", "period_start")
+        counts = _adoption_counts(history, teams, practices, clipped_periods, product_lines)
+        return adoption_of_lines(counts, None)
     per_period = [
         adoption_rate(adoption, teams, practices, first_day, last_day, product_lines, by=("practice",)).with_columns(
             pl.lit(nominal_start, dtype=pl.Date).alias("period_start"),
@@ -185,8 +175,60 @@ def adoption_by_period(
         for nominal_start, first_day, last_day in clipped_periods.iter_rows()
     ]
     if not per_period:
-        return pl.DataFrame(schema=schema)
-    return pl.concat([frame.select(*schema) for frame in per_period]).cast(schema).sort("practice", "period_start")
+        return pl.DataFrame(schema=_ADOPTION_BY_PERIOD)
+    return (
+        pl.concat([frame.select(*_ADOPTION_BY_PERIOD) for frame in per_period])
+        .cast(_ADOPTION_BY_PERIOD)
+        .sort("practice", "period_start")
+    )
+
+
+def adoption_counts_by_line(
+    history: AdoptionHistory,
+    teams: pl.DataFrame,
+    practices: pl.DataFrame,
+    granularity: Granularity,
+    fiscal_year_start_month: int,
+    start: date,
+    end: date,
+) -> pl.DataFrame:
+    """What ``adoption_by_period`` counts, per practice, period and product line of every line: ``teams_in_scope``
+    and ``teams_adopted``. ``adoption_of_lines`` sums them for any choice of lines."""
+    clipped_periods = _clipped_periods(start, end, granularity, fiscal_year_start_month)
+    return _adoption_counts(history, teams, practices, clipped_periods, None)
+
+
+def adoption_of_lines(counts: pl.DataFrame, product_lines: Sequence[str] | None) -> pl.DataFrame:
+    """``adoption_by_period`` of ``product_lines`` (None = all) from ``adoption_counts_by_line``: the counts summed."""
+    rows = counts if product_lines is None else counts.filter(pl.col("product_line").is_in(list(product_lines)))
+    return (
+        rows.group_by("practice", "period_start")
+        .agg(pl.col("teams_in_scope").sum(), pl.col("teams_adopted").sum())
+        .with_columns((pl.col("teams_adopted") / pl.col("teams_in_scope")).alias("adoption_rate"))
+        .select(*_ADOPTION_BY_PERIOD)
+        .cast(_ADOPTION_BY_PERIOD)
+        .sort("practice", "period_start")
+    )
+
+
+def _adoption_counts(
+    history: AdoptionHistory,
+    teams: pl.DataFrame,
+    practices: pl.DataFrame,
+    clipped_periods: pl.DataFrame,
+    product_lines: Sequence[str] | None,
+) -> pl.DataFrame:
+    # per practice, period and line (the team's): its teams × the practice in scope, and those with a done occurrence
+    pairs = period_pairs(teams, practices, clipped_periods, product_lines)
+    adopted = _done_pairs(occurrences_in_periods(history, clipped_periods), ("period_start",))
+    return (
+        _adopted_pairs(pairs, adopted, ("period_start",))
+        .group_by("practice", "period_start", "product_line")
+        .agg(
+            pl.len().cast(pl.Int64).alias("teams_in_scope"),
+            pl.col("adopted").sum().cast(pl.Int64).alias("teams_adopted"),
+        )
+    )
 
 
 def adoption_matrix(
@@ -456,8 +498,12 @@ def lapsed_counts(
     as_of: pl.DataFrame,
     grace: float = 1.5,
     product_lines: Sequence[str] | None = None,
+    by: Sequence[str] = (),
 ) -> pl.DataFrame:
-    """How many pairs ``lapsed_teams`` finds as of each date of ``as_of`` (its ``period_start`` and ``as_of``)."""
+    """How many pairs ``lapsed_teams`` finds as of each date of ``as_of`` (its ``period_start`` and ``as_of``).
+
+    With ``by`` (``("product_line",)``: the team's line), per date and group, only the groups with a lapsed pair.
+    """
     days = as_of.select("period_start", pl.col("as_of").alias("first_day"), pl.col("as_of").alias("last_day"))
     queries = (
         period_teams(teams, days, product_lines)
@@ -465,8 +511,12 @@ def lapsed_counts(
         .join(practices.select("practice", "cadence_days"), how="cross")
     )
     lapsed = (
-        _lapsed_pairs(history, queries, grace).group_by("period_start").agg(pl.len().cast(pl.Int64).alias("lapsed"))
+        _lapsed_pairs(history, queries, grace)
+        .group_by("period_start", *by)
+        .agg(pl.len().cast(pl.Int64).alias("lapsed"))
     )
+    if by:
+        return lapsed.sort("period_start", *by, nulls_last=True)
     return (
         as_of.select("period_start")
         .join(lapsed, on="period_start", how="left")

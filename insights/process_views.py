@@ -22,6 +22,7 @@ from insights.process import (
 
 # The longest a period of each granularity runs, in days: a cadence longer than that misses some periods by design.
 _LONGEST_PERIOD_DAYS: dict[Granularity, int] = {"week": 7, "month": 31, "quarter": 92, "year": 366}
+_PULSE_COUNTS = ("pairs_in_scope", "pairs_adopted", "intervals", "on_time", "teams", "lapsed")
 PULSE_SCHEMA = pl.Schema(
     {
         "pairs_in_scope": pl.Int64(),
@@ -92,20 +93,9 @@ def process_pulse_by_period(
     With ``history`` all periods are counted in one pass over the range's rows.
     """
     if history is not None:
-        return _pulse_of_periods(
-            history,
-            teams,
-            practices,
-            pl.DataFrame(
-                [
-                    (period.start, max(period.start, start), min(period.end, end))
-                    for period in periods_between(start, end, granularity, fiscal_year_start_month)
-                ],
-                schema={"period_start": pl.Date(), "first_day": pl.Date(), "last_day": pl.Date()},
-                orient="row",
-            ),
-            product_lines,
-        )
+        periods = _clipped(start, end, granularity, fiscal_year_start_month)
+        counts = _pulse_counts(history, teams, practices, periods, product_lines)
+        return pulse_of_lines(counts, periods.get_column("period_start").to_list(), None)
     per_period = [
         process_pulse(
             adoption,
@@ -125,16 +115,66 @@ def process_pulse_by_period(
     return pl.concat(per_period).sort("period_start")
 
 
-def _pulse_of_periods(
+def pulse_counts_by_line(
+    history: AdoptionHistory,
+    teams: pl.DataFrame,
+    practices: pl.DataFrame,
+    granularity: Granularity,
+    fiscal_year_start_month: int,
+    start: date,
+    end: date,
+) -> pl.DataFrame:
+    """What ``process_pulse_by_period`` counts, per period overlapping [start, end] and product line of every line:
+    ``pairs_in_scope``, ``pairs_adopted``, ``intervals``, ``on_time``, ``teams`` and ``lapsed``. ``pulse_of_lines``
+    sums them for any choice of lines."""
+    return _pulse_counts(history, teams, practices, _clipped(start, end, granularity, fiscal_year_start_month), None)
+
+
+def pulse_of_lines(
+    counts: pl.DataFrame, period_starts: Sequence[date], product_lines: Sequence[str] | None
+) -> pl.DataFrame:
+    """``process_pulse_by_period`` of ``product_lines`` (None = all) from ``pulse_counts_by_line``: the counts of each
+    of ``period_starts`` summed over those lines (zero where none has any), the shares computed from the sums."""
+    rows = counts if product_lines is None else counts.filter(pl.col("product_line").is_in(list(product_lines)))
+    summed = rows.group_by("period_start").agg(pl.col(*_PULSE_COUNTS).sum())
+    return (
+        pl.DataFrame({"period_start": list(period_starts)}, schema={"period_start": pl.Date()})
+        .join(summed, on="period_start", how="left")
+        .with_columns(pl.col(*_PULSE_COUNTS).fill_null(0))
+        .with_columns(
+            _share("pairs_adopted", "pairs_in_scope").alias("adoption_rate"),
+            _share("on_time", "intervals").alias("adherence"),
+        )
+        .select("period_start", *PULSE_SCHEMA)
+        .cast(PULSE_SCHEMA)
+        .sort("period_start")
+    )
+
+
+def _clipped(start: date, end: date, granularity: Granularity, fiscal_year_start_month: int) -> pl.DataFrame:
+    # the periods overlapping [start, end]: their own start, and their first and last day inside the range
+    return pl.DataFrame(
+        [
+            (period.start, max(period.start, start), min(period.end, end))
+            for period in periods_between(start, end, granularity, fiscal_year_start_month)
+        ],
+        schema={"period_start": pl.Date(), "first_day": pl.Date(), "last_day": pl.Date()},
+        orient="row",
+    )
+
+
+def _pulse_counts(
     history: AdoptionHistory,
     teams: pl.DataFrame,
     practices: pl.DataFrame,
     periods: pl.DataFrame,
     product_lines: Sequence[str] | None,
 ) -> pl.DataFrame:
-    # process_pulse of every clipped period at once: one pass over the range's rows, one lookup per pair and period.
+    # process_pulse's counts of every clipped period and line at once: one pass over the range's rows, one lookup per
+    # pair and period. Pairs, teams and lapses count for their team's line; occurrences for their own row's line.
+    by = ("period_start", "product_line")
     in_periods = occurrences_in_periods(history, periods)
-    pooled = _pooled_counts(period_pairs(teams, practices, periods, product_lines), in_periods)
+    pooled = _pooled_counts(period_pairs(teams, practices, periods, product_lines), in_periods, ("product_line",))
     cadences = (
         periods.select("period_start", "last_day")
         .join(practices.select("practice", "cadence_days", "since"), how="cross")
@@ -148,38 +188,26 @@ def _pulse_of_periods(
     )
     adherence = (
         on_lines.join(cadences.lazy(), on=["period_start", "practice"], how="inner")
-        .group_by("period_start")
+        .group_by(*by)
         .agg(
             pl.col("gap_days").is_not_null().sum().cast(pl.Int64).alias("intervals"),
             (pl.col("gap_days") <= pl.col("cadence_days")).fill_null(False).sum().cast(pl.Int64).alias("on_time"),
         )
         .collect()
     )
-    team_counts = (
-        period_teams(teams, periods, product_lines).group_by("period_start").agg(pl.len().cast(pl.Int64).alias("teams"))
-    )
+    team_counts = period_teams(teams, periods, product_lines).group_by(*by).agg(pl.len().cast(pl.Int64).alias("teams"))
     lapsed = lapsed_counts(
         history,
         teams,
         practices,
         periods.select("period_start", pl.col("last_day").alias("as_of")),
         product_lines=product_lines,
+        by=("product_line",),
     )
-    return (
-        periods.select("period_start")
-        .join(pooled, on="period_start", how="left")
-        .join(adherence, on="period_start", how="left")
-        .join(team_counts, on="period_start", how="left")
-        .join(lapsed, on="period_start", how="left")
-        .with_columns(pl.col("pairs_in_scope", "pairs_adopted", "intervals", "on_time", "teams", "lapsed").fill_null(0))
-        .with_columns(
-            _share("pairs_adopted", "pairs_in_scope").alias("adoption_rate"),
-            _share("on_time", "intervals").alias("adherence"),
-        )
-        .select("period_start", *PULSE_SCHEMA)
-        .cast(PULSE_SCHEMA)
-        .sort("period_start")
-    )
+    counts = pooled
+    for part in (adherence, team_counts, lapsed):
+        counts = counts.join(part, on=list(by), how="full", coalesce=True, nulls_equal=True)
+    return counts.with_columns(pl.col(*_PULSE_COUNTS).fill_null(0).cast(pl.Int64)).select(*by, *_PULSE_COUNTS)
 
 
 def pooled_adoption_by_period(
@@ -208,8 +236,8 @@ def pooled_adoption_by_period(
     )
 
 
-def _pooled_counts(pairs: pl.DataFrame, in_periods: pl.DataFrame) -> pl.DataFrame:
-    # Per period: the team × practice pairs in scope, and those with a done occurrence in the period.
+def _pooled_counts(pairs: pl.DataFrame, in_periods: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+    # Per period (and ``by``): the team × practice pairs in scope, and those with a done occurrence in the period.
     adopted = (
         pairs.lazy()
         .join(
@@ -217,11 +245,11 @@ def _pooled_counts(pairs: pl.DataFrame, in_periods: pl.DataFrame) -> pl.DataFram
             on=["period_start", "team", "practice"],
             how="semi",
         )
-        .group_by("period_start")
+        .group_by("period_start", *by)
         .agg(pl.len().cast(pl.Int64).alias("pairs_adopted"))
     )
-    in_scope = pairs.lazy().group_by("period_start").agg(pl.len().cast(pl.Int64).alias("pairs_in_scope"))
-    return in_scope.join(adopted, on="period_start", how="left").collect()
+    in_scope = pairs.lazy().group_by("period_start", *by).agg(pl.len().cast(pl.Int64).alias("pairs_in_scope"))
+    return in_scope.join(adopted, on=["period_start", *by], how="left", nulls_equal=True).collect()
 
 
 def _share(part: str, whole: str) -> pl.Expr:

@@ -12,9 +12,9 @@ import polars as pl
 import streamlit as st
 
 from insights.formatting import NumberFormat, format_value
-from insights.periods import Granularity, Period, period_label
-from insights.process import adoption_by_period
-from insights.process_views import process_pulse_by_period
+from insights.periods import Granularity, Period, period_label, periods_between
+from insights.process import adoption_counts_by_line, adoption_of_lines
+from insights.process_views import pulse_counts_by_line, pulse_of_lines
 from ui.charts import (
     INK,
     MUTED,
@@ -35,10 +35,26 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 _DECIMALS = 4
 NOT_ADOPTED = "#f6f8fa"
 PerPeriod = Literal["adoption", "pulse"]
-_PER_PERIOD = {"adoption": adoption_by_period, "pulse": process_pulse_by_period}
+_COUNTS_BY_LINE = {"adoption": adoption_counts_by_line, "pulse": pulse_counts_by_line}
 
 
-# Both count every period of the range in one pass over the prepared adoption rows; cached as the chart reads them.
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def _counts_by_line(
+    kind: PerPeriod, data_version: str, granularity: Granularity, fiscal_year_start_month: int, start: date, end: date
+) -> pl.DataFrame:
+    # every line's counts per period, in one pass over the prepared adoption rows; data_version keys the cache
+    data = bundle(settings())
+    return _COUNTS_BY_LINE[kind](
+        prepared_adoption(data),
+        data.frame("teams"),
+        data.frame("practices"),
+        granularity,
+        fiscal_year_start_month,
+        start,
+        end,
+    )
+
+
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def cached_by_period(
     kind: PerPeriod,
@@ -49,20 +65,15 @@ def cached_by_period(
     start: date,
     end: date,
 ) -> pl.DataFrame:
-    """``adoption_by_period`` ("adoption") or ``process_pulse_by_period`` ("pulse") on the current data;
-    ``data_version`` keys the cache to the files' version."""
-    data = bundle(settings())
-    return _PER_PERIOD[kind](
-        data.frame("adoption"),
-        data.frame("teams"),
-        data.frame("practices"),
-        granularity,
-        fiscal_year_start_month,
-        start,
-        end,
-        product_lines,
-        history=prepared_adoption(data),
-    )
+    """``adoption_by_period`` ("adoption") or ``process_pulse_by_period`` ("pulse") of ``product_lines`` on the
+    current data (``data_version`` keys the cache to the files' version): the counts of every line over the range,
+    counted once (``adoption_counts_by_line``, ``pulse_counts_by_line``), summed over the chosen lines — a product-line
+    change is a sum, not another pass over the rows."""
+    counts = _counts_by_line(kind, data_version, granularity, fiscal_year_start_month, start, end)
+    if kind == "adoption":
+        return adoption_of_lines(counts, product_lines)
+    period_starts = [period.start for period in periods_between(start, end, granularity, fiscal_year_start_month)]
+    return pulse_of_lines(counts, period_starts, product_lines)
 
 
 def adoption_matrix_figure(matrix: pl.DataFrame, *, colors: Mapping[str, str], title: str) -> go.Figure:

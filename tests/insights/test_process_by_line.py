@@ -9,16 +9,20 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from insights.periods import Period, latest_complete_period
+from insights.periods import Granularity, Period, latest_complete_period, periods_between
 from insights.process import (
     AdoptionHistory,
+    adoption_by_period,
+    adoption_counts_by_line,
     adoption_history,
     adoption_matrix,
+    adoption_of_lines,
     cadence_adherence,
     lapsed_teams,
     pooled_adherence,
     process_by_product_line,
 )
+from insights.process_views import process_pulse_by_period, pulse_counts_by_line, pulse_of_lines
 from insights.scope import View, every_line, of_selected_lines, product_lines
 from sample_data.generate import generate
 
@@ -120,3 +124,44 @@ def test_adherence_follows_the_occurrences_lines_when_a_team_moved() -> None:
         expected = cadence_adherence(adoption, practices, start, end, lines)
         assert_frame_equal(pooled_adherence(by_line, lines), expected)
     assert pooled_adherence(by_line, ("Beacon",)).get_column("intervals").to_list() == [2]
+
+
+@pytest.mark.parametrize(
+    ("granularity", "start", "end"),
+    [("quarter", date(2025, 11, 1), date(2026, 10, 31)), ("month", date(2026, 2, 10), date(2026, 7, 20))],
+)
+def test_adoption_and_pulse_per_period_of_chosen_lines_are_sums_of_their_per_line_counts(
+    company: tuple[Datasets, AdoptionHistory], granularity: Granularity, start: date, end: date
+) -> None:
+    datasets, history = company
+    frames = (datasets["adoption"], datasets["teams"], datasets["practices"])
+    prepared = (history, datasets["teams"], datasets["practices"])
+    adoption_counts = adoption_counts_by_line(*prepared, granularity, 1, start, end)
+    pulse_counts = pulse_counts_by_line(*prepared, granularity, 1, start, end)
+    starts = [period.start for period in periods_between(start, end, granularity, 1)]
+    for lines in [*selections(datasets), None]:
+        adoption = adoption_by_period(*frames, granularity, 1, start, end, lines, history=history)
+        assert adoption.height > 0
+        assert_frame_equal(adoption_of_lines(adoption_counts, lines), adoption)
+        # and the same as counted without the prepared history, period by period
+        assert_frame_equal(adoption, adoption_by_period(*frames, granularity, 1, start, end, lines))
+        pulse = process_pulse_by_period(*frames, granularity, 1, start, end, lines, history=history)
+        assert pulse.get_column("pairs_in_scope").sum() > 0
+        assert pulse.get_column("lapsed").sum() > 0 or lines is not None
+        assert_frame_equal(pulse_of_lines(pulse_counts, starts, lines), pulse)
+        assert_frame_equal(pulse, process_pulse_by_period(*frames, granularity, 1, start, end, lines))
+
+
+def test_a_line_without_teams_or_occurrences_sums_to_zeros() -> None:
+    counts = pl.DataFrame(
+        {
+            "period_start": [date(2026, 1, 1)],
+            "product_line": ["Atlas"],
+            **{name: [3] for name in ("pairs_in_scope", "pairs_adopted", "intervals", "on_time", "teams", "lapsed")},
+        }
+    )
+    pulse = pulse_of_lines(counts, [date(2026, 1, 1), date(2026, 2, 1)], ["Nowhere"])
+    assert pulse.get_column("period_start").to_list() == [date(2026, 1, 1), date(2026, 2, 1)]
+    assert pulse.get_column("pairs_in_scope").to_list() == [0, 0]
+    assert pulse.get_column("adoption_rate").to_list() == [None, None]
+    assert pulse_of_lines(counts, [date(2026, 1, 1)], None).get_column("adoption_rate").to_list() == [1.0]
