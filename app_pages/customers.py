@@ -15,14 +15,17 @@ from insights.customers import (
     nps,
     nps_by_period,
     nps_change,
+    nps_of_lines,
     scope_feedback,
     theme_ranking,
     theme_trend,
     verbatims,
+    volume_of_lines,
 )
 from insights.formatting import NumberFormat, comma_list, format_count, format_value
 from insights.periods import complete_periods, partial_periods
-from insights.scope import View
+from insights.scope import View, of_selected_lines
+from sources.files import DataBundle
 from sources.settings import Settings
 from ui.charts import chart, line_colors
 from ui.components import (
@@ -44,13 +47,14 @@ from ui.customers_figures import (
     theme_bars_figure,
     theme_trend_figure,
 )
-from ui.page_cache import page_frame, rows_in_view, view_cached
+from ui.page_cache import every_line_cached, page_frame, rows_in_view, view_cached
 
 SOURCES = ("feedback",)
 RANKED_THEMES = 10
 # A table is sent whole to the browser: the newest rows are read, the download has every match.
 VERBATIMS_SHOWN = 300  # 500 rows of verbatims made the first load of the page 150 KB
 TREND_THEMES = 5
+MIX_CATEGORIES = ("channel", "category")
 # The words first after date and line: reading them is what the table is for.
 VERBATIM_COLUMNS = (
     "date",
@@ -214,18 +218,25 @@ def _nps_help(
     )
 
 
-def render_nps(feedback: pl.DataFrame, view: View, current: Settings, data_version: str) -> None:
+def render_nps(data: DataBundle, view: View, current: Settings) -> None:
     """NPS per product line over the range, and the promoter/passive/detractor split of the selected lines."""
-    minimum = current.nps_min_responses
-    by_line, overall = view_cached(
-        "nps_trends",
+    minimum, data_version = current.nps_min_responses, data.key
+    # per line for every line once: the chosen lines' rows are cut from it, and their split is a sum of its counts
+    every_line_nps = every_line_cached(
+        "nps_by_line",
         data_version,
         view,
-        lambda: (
-            nps_by_period(feedback, view.granularity, view.fiscal_year_start_month, min_responses=minimum),
-            nps_by_period(feedback, view.granularity, view.fiscal_year_start_month, by=(), min_responses=minimum),
+        lambda shown: nps_by_period(
+            rows_in_view(data, "feedback", shown),
+            view.granularity,
+            view.fiscal_year_start_month,
+            min_responses=minimum,
         ),
         minimum,
+    )
+    by_line = of_selected_lines(every_line_nps, view)
+    overall = view_cached(
+        "nps_overall", data_version, view, lambda: nps_of_lines(every_line_nps, view.lines_filter, minimum), minimum
     )
     if by_line.height == 0:
         empty_state("No scored feedback (0–10) in the range for these product lines, so there is no NPS to show.")
@@ -326,17 +337,32 @@ def render_themes(feedback: pl.DataFrame, view: View, formats: NumberFormat, dat
         st.caption(note)
 
 
-def render_mix(feedback: pl.DataFrame, view: View, formats: NumberFormat, data_version: str) -> None:
+def render_mix(data: DataBundle, view: View, formats: NumberFormat) -> None:
     """Where feedback comes from, what kind it is, and how each product line's sentiment splits."""
-    volumes, sentiment = view_cached(
+    data_version = data.key
+    # per line for every line once: the chosen lines' volumes are sums of it, their sentiment rows a cut
+    every_line_volumes, every_line_sentiment = every_line_cached(
+        "feedback_mix_by_line",
+        data_version,
+        view,
+        lambda shown: (
+            {
+                category: feedback_volume(rows_in_view(data, "feedback", shown), ("product_line", category))
+                for category in MIX_CATEGORIES
+            },
+            sentiment_shares(rows_in_view(data, "feedback", shown), ("product_line",)),
+        ),
+    )
+    volumes = view_cached(
         "feedback_mix",
         data_version,
         view,
-        lambda: (
-            {category: feedback_volume(feedback, (category,)) for category in ("channel", "category")},
-            sentiment_shares(feedback, ("product_line",)),
-        ),
+        lambda: {
+            category: volume_of_lines(every_line_volumes[category], view.lines_filter, (category,))
+            for category in MIX_CATEGORIES
+        },
     )
+    sentiment = of_selected_lines(every_line_sentiment, view)
     channel_column, category_column, sentiment_column = st.columns(3)
     # The title names the leader; a missing category (it is optional) reads as "untyped".
     titles = {"channel": "Where it comes from: {} leads", "category": "What kind: mostly {}"}
@@ -443,11 +469,11 @@ def main() -> None:
         return
     render_kpis(feedback, in_range, view, current, formats, data.key)
     st.subheader("NPS over time")
-    render_nps(in_range, view, current, data.key)
+    render_nps(data, view, current)
     st.subheader("Themes")
     render_themes(in_range, view, formats, data.key)
     st.subheader("Channels, kinds and sentiment")
-    render_mix(in_range, view, formats, data.key)
+    render_mix(data, view, formats)
     st.subheader("Verbatims")
     render_verbatims(in_range, view, current, data.key)
 

@@ -48,6 +48,19 @@ def nps(feedback: pl.DataFrame, by: Sequence[str] = (), min_responses: int = 30)
         pl.col("nps_score").is_between(_DETRACTOR_MAX + 1, _PROMOTER_MIN - 1).sum().cast(pl.Int64).alias("passives"),
         (pl.col("nps_score") <= _DETRACTOR_MAX).sum().cast(pl.Int64).alias("detractors"),
     )
+    return _nps_of_counts(counts, by, min_responses)
+
+
+def nps_of_lines(by_line: pl.DataFrame, product_lines: Sequence[str] | None, min_responses: int = 30) -> pl.DataFrame:
+    """``nps_by_period(..., by=())`` of ``product_lines`` (None = all) from ``nps_by_period`` per product line (of every
+    line): the responses, promoters, passives and detractors summed over those lines, NPS and shares from the sums."""
+    rows = by_line if product_lines is None else by_line.filter(pl.col("product_line").is_in(list(product_lines)))
+    counts = _aggregate(rows, ("period_start",), pl.col("responses", "promoters", "passives", "detractors").sum())
+    return _nps_of_counts(counts, ("period_start",), min_responses)
+
+
+def _nps_of_counts(counts: pl.DataFrame, by: Sequence[str], min_responses: int) -> pl.DataFrame:
+    # NPS, the mix and the low-confidence flag from the response counts of each group
     return counts.select(
         *by,
         "responses",
@@ -144,7 +157,17 @@ def nps_change(current: pl.DataFrame, previous: pl.DataFrame, on: Sequence[str],
 
 def feedback_volume(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
     """Mentions per group of ``by`` and their share of all rows, largest first."""
-    counts = _aggregate(feedback, by, pl.len().cast(pl.Int64).alias("mentions"))
+    return _volume_shares(_aggregate(feedback, by, pl.len().cast(pl.Int64).alias("mentions")), by)
+
+
+def volume_of_lines(by_line: pl.DataFrame, product_lines: Sequence[str] | None, by: Sequence[str]) -> pl.DataFrame:
+    """``feedback_volume(..., by)`` of ``product_lines`` (None = all) from ``feedback_volume`` by product line and
+    ``by`` (of every line): the mentions summed over those lines, the shares of their sum."""
+    rows = by_line if product_lines is None else by_line.filter(pl.col("product_line").is_in(list(product_lines)))
+    return _volume_shares(_aggregate(rows, by, pl.col("mentions").sum().cast(pl.Int64)), by)
+
+
+def _volume_shares(counts: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
     total_mentions = pl.col("mentions").sum()
     return counts.with_columns(
         pl.when(total_mentions > 0).then(pl.col("mentions") / total_mentions).otherwise(None).alias("share"),

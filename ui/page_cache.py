@@ -118,6 +118,15 @@ def period_cached(
     return cast(Result, _view_result(name, data_version, view.period_key, tuple(arguments), compute))
 
 
+def every_line_cached(
+    name: str, data_version: str, view: View, compute: Callable[[View], Result], *arguments: Hashable
+) -> Result:
+    """``compute`` of the view with every line selected (``view_cached`` of ``every_line(view)``): numbers per line
+    that a page cuts or sums for the chosen lines (``of_selected_lines``, ``nps_of_lines``, ...)."""
+    every = every_line(view)
+    return view_cached(name, data_version, every, lambda: compute(every), *arguments)
+
+
 def every_line_cut(
     name: str, data_version: str, view: View, compute: Callable[[View], pl.DataFrame], *arguments: Hashable
 ) -> pl.DataFrame:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import month_end, period_bounds, read_rows
@@ -231,3 +232,29 @@ def test_low_confidence_points_are_hollow(app: Callable[..., AppTest]) -> None:
             rows = feedback_in(max(first, start), min(last, end), {trace["name"]})
             _, responses = nps_of(rows)
             assert symbol == ("circle-open" if responses < 30 else "circle"), (trace["name"], first)
+
+
+def test_choosing_lines_sums_and_cuts_every_lines_nps_and_mix(
+    app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(page=PAGE)
+    every_line_trend = figure_titled(at, "Is NPS moving?")["data"]
+
+    def computed(*_: object, **__: object) -> None:
+        raise AssertionError("computed again")
+
+    # per line for every line already: choosing lines cuts the lines' NPS and sums the split and the volumes
+    monkeypatch.setattr("insights.customers.nps_by_period", computed)
+    monkeypatch.setattr("insights.customers.feedback_volume", computed)
+    monkeypatch.setattr("insights.customer_views.sentiment_shares", computed)
+    line = pricing_line()
+    at.multiselect(key="lines").set_value([line]).run()
+    assert not at.exception
+    trend = figure_titled(at, "Is NPS moving?")["data"]
+    assert trend
+    assert [trace["y"] for trace in trend] == [trace["y"] for trace in every_line_trend if trace["name"] == line]
+    start, end = header(at).range
+    rows = feedback_in(start, end, {line})
+    channels = Counter(row["channel"] for row in rows)
+    channel_bars = figure_titled(at, "Where it comes from")["data"][0]
+    assert dict(zip(channel_bars["y"], channel_bars["x"], strict=True)) == dict(channels)

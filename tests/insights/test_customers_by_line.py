@@ -1,0 +1,73 @@
+"""The Customers page computes NPS, volumes and sentiment per line for every line once, and cuts or sums them for the
+chosen lines: the results must be those of computing for the chosen lines directly."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from insights.customer_views import sentiment_shares
+from insights.customers import feedback_volume, nps_by_period, nps_of_lines, scope_feedback, volume_of_lines
+from insights.periods import Granularity
+from insights.scope import View, every_line, of_selected_lines, product_lines
+from sample_data.generate import generate
+
+START, END = date(2025, 11, 1), date(2026, 10, 31)
+
+
+@pytest.fixture(scope="module")
+def feedback() -> pl.DataFrame:
+    datasets, _ = generate(seed=23, last_month=date(2026, 10, 1))
+    return datasets["feedback"]
+
+
+def view_of(feedback: pl.DataFrame, lines: tuple[str, ...]) -> View:
+    every = product_lines({"feedback": feedback})
+    return View(lines, every, START, END, "quarter", "previous", None, None, END)
+
+
+def selections(feedback: pl.DataFrame) -> list[tuple[str, ...]]:
+    lines = product_lines({"feedback": feedback})
+    return [lines[:1], lines[1:3], (lines[0], lines[-1]), lines]
+
+
+@pytest.mark.parametrize("granularity", ["month", "quarter", "week"])
+def test_nps_of_chosen_lines_is_cut_or_summed_from_every_lines(
+    feedback: pl.DataFrame, granularity: Granularity
+) -> None:
+    every = scope_feedback(feedback, None, START, END)
+    by_line = nps_by_period(every, granularity, min_responses=30)
+    for lines in selections(feedback):
+        view = view_of(feedback, lines)
+        chosen = scope_feedback(feedback, view.lines_filter, START, END)
+        expected_by_line = nps_by_period(chosen, granularity, min_responses=30)
+        assert expected_by_line.height > 0
+        assert_frame_equal(of_selected_lines(by_line, view), expected_by_line)
+        assert_frame_equal(
+            nps_of_lines(by_line, view.lines_filter, 30), nps_by_period(chosen, granularity, by=(), min_responses=30)
+        )
+
+
+def test_volumes_and_sentiment_of_chosen_lines_are_summed_or_cut_from_every_lines(feedback: pl.DataFrame) -> None:
+    every = scope_feedback(feedback, None, START, END)
+    # a missing kind of feedback (the column is optional) is a group of its own, summed as one
+    with_untyped = every.with_columns(
+        pl.when(pl.int_range(pl.len()) % 7 == 0).then(None).otherwise(pl.col("category")).alias("category")
+    )
+    for category in ("channel", "category"):
+        by_line = feedback_volume(with_untyped, ("product_line", category))
+        for lines in selections(feedback):
+            view = view_of(feedback, lines)
+            chosen = with_untyped.filter(pl.col("product_line").is_in(list(lines)))
+            expected = feedback_volume(chosen, (category,))
+            assert expected.get_column("mentions").sum() == chosen.height
+            assert_frame_equal(volume_of_lines(by_line, view.lines_filter, (category,)), expected)
+    sentiment = sentiment_shares(every, ("product_line",))
+    for lines in selections(feedback):
+        view = view_of(feedback, lines)
+        chosen = every.filter(pl.col("product_line").is_in(list(lines)))
+        assert_frame_equal(of_selected_lines(sentiment, view), sentiment_shares(chosen, ("product_line",)))
+    assert every_line(view_of(feedback, selections(feedback)[0])).lines_filter is None
