@@ -23,6 +23,7 @@ from ui.overview_cache import (
 )
 from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
 from ui.page_cache import page_datasets, prepared_adoption, rows_of_lines
+from ui.runtime import warm_in_background
 
 SOURCES = ["metrics", "metric_catalog", "targets", "feedback", "adoption"]
 HEADLINES = 7
@@ -179,3 +180,7 @@ if ranked.height > HEADLINES:
             for page in dict.fromkeys(more.get_column("page").to_list()):
                 target, label, icon = EXPLAINED_ON.get(page, EXPLAINED_ON["business"])
                 st.page_link(target, label=label, icon=icon, width="content")
+
+# Read back from disk, the numbers above may have needed none of the prepared frames; the next filter change will:
+# they are made while the page is read (once per data version and process).
+warm_in_background(data.key, lambda: (view_inputs(), every_line_inputs()))

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
+from collections.abc import Callable
+
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 _lock = threading.Lock()
 _frozen = False
+_warmed: set[str] = set()
+_log = logging.getLogger(__name__)
 
 
 def freeze_imported_objects() -> bool:
@@ -26,3 +32,31 @@ def freeze_imported_objects() -> bool:
         gc.freeze()
         _frozen = True
         return True
+
+
+def warm_in_background(key: str, work: Callable[[], object]) -> threading.Thread | None:
+    """Run ``work`` once per ``key`` and process, in a thread of its own, after the page that asks has been drawn;
+    the thread when this call started it, None when it had been started before.
+
+    For the frames the next interaction needs that the page did not (the Overview drawn from its kept numbers reads
+    neither the prepared metrics nor the adoption history; a product-line change does): made while the user reads the
+    page instead of after their click. ``work`` fills shared caches only and draws nothing; a run that needs the same
+    cached value meanwhile waits for it instead of computing it twice (Streamlit holds a lock per cached value). An
+    error is logged, never raised: the run that needs the value computes it again and shows its error itself.
+    """
+    with _lock:
+        if key in _warmed:
+            return None
+        _warmed.add(key)  # the key only: the finished thread lets go of ``work`` and of what it made
+        thread = threading.Thread(target=_quietly, args=(work,), name=f"pillars-warm-{key}", daemon=True)
+    # the session's context, so that the cached functions it calls know their session (and warn about none missing)
+    add_script_run_ctx(thread, get_script_run_ctx(suppress_warning=True))
+    thread.start()
+    return thread
+
+
+def _quietly(work: Callable[[], object]) -> None:
+    try:
+        work()
+    except Exception:  # a warm-up is best effort: the run that needs the value computes it and shows its error
+        _log.exception("warming the caches in the background failed")

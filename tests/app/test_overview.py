@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import cast
@@ -15,7 +16,7 @@ from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP, ROOT, SAMPLE, read_rows
-from ui import overview_cache
+from ui import overview_cache, page_cache, runtime
 from ui.charts import line_colors
 from ui.components import delta_style
 
@@ -451,3 +452,27 @@ def test_choosing_lines_cuts_the_scorecard_and_trends_of_every_line(
     assert [trace["y"] for trace in panels] == [
         trace["y"] for trace in every_panel if trace["name"].startswith(("Beacon ·", "Drift ·"))
     ]
+
+
+def test_after_kept_numbers_the_frames_a_filter_change_needs_are_made_in_the_background(
+    app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    st.cache_data.clear()
+    assert not app().exception  # computes the default view and keeps it
+    st.cache_data.clear()  # a new process: the view's numbers on disk, nothing in memory
+    st.cache_resource.clear()
+    monkeypatch.setattr(runtime, "_warmed", set())
+    at = app()
+    assert not at.exception
+    for thread in [thread for thread in threading.enumerate() if thread.name.startswith("pillars-warm-")]:
+        thread.join(timeout=60)
+
+    def computed(*_: object) -> None:
+        raise AssertionError("prepared again")
+
+    # made while the page was read: the first product-line change finds the prepared metrics and adoption history
+    monkeypatch.setattr(page_cache, "prepare_metrics", computed)
+    monkeypatch.setattr(page_cache, "adoption_history", computed)
+    at.multiselect(key="lines").set_value(["Cirrus"]).run()
+    assert not at.exception
+    assert [row["product_line"] for row in scorecard(at)] == ["Cirrus"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import logging
+import threading
 
 import pytest
 
@@ -19,3 +21,38 @@ def test_the_objects_alive_at_the_first_run_are_frozen_once(monkeypatch: pytest.
     assert runtime.freeze_imported_objects() is False
     assert gc.get_freeze_count() == frozen
     del garbage
+
+
+def test_background_work_runs_once_per_key_in_its_own_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime, "_warmed", set())
+    ran: list[str] = []
+    caller = threading.get_ident()
+
+    def work(name: str) -> None:
+        assert threading.get_ident() != caller
+        ran.append(name)
+
+    first = runtime.warm_in_background("data-v1", lambda: work("v1"))
+    assert first is not None
+    first.join(timeout=10)
+    assert runtime.warm_in_background("data-v1", lambda: work("v1 again")) is None
+    second = runtime.warm_in_background("data-v2", lambda: work("v2"))
+    assert second is not None
+    second.join(timeout=10)
+    assert ran == ["v1", "v2"]
+
+
+def test_a_failing_warm_up_is_logged_not_raised(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(runtime, "_warmed", set())
+
+    def broken() -> None:
+        raise OSError("the columnar copy vanished")
+
+    with caplog.at_level(logging.ERROR, logger="ui.runtime"):
+        thread = runtime.warm_in_background("data-v1", broken)
+        assert thread is not None
+        thread.join(timeout=10)
+    assert "warming the caches in the background failed" in caplog.text
+    assert "the columnar copy vanished" in caplog.text
