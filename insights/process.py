@@ -164,15 +164,15 @@ def adoption_by_period(
     granularity (a quarterly practice looked at monthly) is low by construction: most teams have no occurrence in a
     given month even when they never miss a quarter. With ``history``, all periods are counted in one pass.
     """
-    clipped_periods = _clipped_periods(start, end, granularity, fiscal_year_start_month)
+    periods = clipped_periods(start, end, granularity, fiscal_year_start_month)
     if history is not None:
-        counts = _adoption_counts(history, teams, practices, clipped_periods, product_lines)
+        counts = _adoption_counts(history, teams, practices, periods, product_lines)
         return adoption_of_lines(counts, None)
     per_period = [
         adoption_rate(adoption, teams, practices, first_day, last_day, product_lines, by=("practice",)).with_columns(
             pl.lit(nominal_start, dtype=pl.Date).alias("period_start"),
         )
-        for nominal_start, first_day, last_day in clipped_periods.iter_rows()
+        for nominal_start, first_day, last_day in periods.iter_rows()
     ]
     if not per_period:
         return pl.DataFrame(schema=_ADOPTION_BY_PERIOD)
@@ -194,8 +194,8 @@ def adoption_counts_by_line(
 ) -> pl.DataFrame:
     """What ``adoption_by_period`` counts, per practice, period and product line of every line: ``teams_in_scope``
     and ``teams_adopted``. ``adoption_of_lines`` sums them for any choice of lines."""
-    clipped_periods = _clipped_periods(start, end, granularity, fiscal_year_start_month)
-    return _adoption_counts(history, teams, practices, clipped_periods, None)
+    periods = clipped_periods(start, end, granularity, fiscal_year_start_month)
+    return _adoption_counts(history, teams, practices, periods, None)
 
 
 def adoption_of_lines(counts: pl.DataFrame, product_lines: Sequence[str] | None) -> pl.DataFrame:
@@ -215,12 +215,12 @@ def _adoption_counts(
     history: AdoptionHistory,
     teams: pl.DataFrame,
     practices: pl.DataFrame,
-    clipped_periods: pl.DataFrame,
+    periods: pl.DataFrame,
     product_lines: Sequence[str] | None,
 ) -> pl.DataFrame:
     # per practice, period and line (the team's): its teams × the practice in scope, and those with a done occurrence
-    pairs = period_pairs(teams, practices, clipped_periods, product_lines)
-    adopted = _done_pairs(occurrences_in_periods(history, clipped_periods), ("period_start",))
+    pairs = period_pairs(teams, practices, periods, product_lines)
+    adopted = _done_pairs(occurrences_in_periods(history, periods), ("period_start",))
     return (
         _adopted_pairs(pairs, adopted, ("period_start",))
         .group_by("practice", "period_start", "product_line")
@@ -601,8 +601,9 @@ def _adopted_pairs(pairs: pl.DataFrame, adopted: pl.DataFrame, by: Sequence[str]
     )
 
 
-def _clipped_periods(start: date, end: date, granularity: Granularity, fiscal_year_start_month: int) -> pl.DataFrame:
-    # Each period's own first day, and its first and last day inside [start, end].
+def clipped_periods(start: date, end: date, granularity: Granularity, fiscal_year_start_month: int) -> pl.DataFrame:
+    """The periods overlapping [start, end]: each one's own first day (``period_start``), and its first and last day
+    inside the range (``first_day``, ``last_day``), in order."""
     days = pl.DataFrame({"day": pl.date_range(start, end, "1d", eager=True)}, schema={"day": pl.Date})
     return (
         days.group_by(period_start(pl.col("day"), granularity, fiscal_year_start_month).alias("period_start"))

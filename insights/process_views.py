@@ -12,6 +12,7 @@ from insights.process import (
     AdoptionHistory,
     adoption_rate,
     cadence_adherence,
+    clipped_periods,
     lapsed_counts,
     lapsed_teams,
     occurrences_in_periods,
@@ -93,7 +94,7 @@ def process_pulse_by_period(
     With ``history`` all periods are counted in one pass over the range's rows.
     """
     if history is not None:
-        periods = _clipped(start, end, granularity, fiscal_year_start_month)
+        periods = clipped_periods(start, end, granularity, fiscal_year_start_month)
         counts = _pulse_counts(history, teams, practices, periods, product_lines)
         return pulse_of_lines(counts, periods.get_column("period_start").to_list(), None)
     per_period = [
@@ -127,7 +128,9 @@ def pulse_counts_by_line(
     """What ``process_pulse_by_period`` counts, per period overlapping [start, end] and product line of every line:
     ``pairs_in_scope``, ``pairs_adopted``, ``intervals``, ``on_time``, ``teams`` and ``lapsed``. ``pulse_of_lines``
     sums them for any choice of lines."""
-    return _pulse_counts(history, teams, practices, _clipped(start, end, granularity, fiscal_year_start_month), None)
+    return _pulse_counts(
+        history, teams, practices, clipped_periods(start, end, granularity, fiscal_year_start_month), None
+    )
 
 
 def pulse_of_lines(
@@ -148,18 +151,6 @@ def pulse_of_lines(
         .select("period_start", *PULSE_SCHEMA)
         .cast(PULSE_SCHEMA)
         .sort("period_start")
-    )
-
-
-def _clipped(start: date, end: date, granularity: Granularity, fiscal_year_start_month: int) -> pl.DataFrame:
-    # the periods overlapping [start, end]: their own start, and their first and last day inside the range
-    return pl.DataFrame(
-        [
-            (period.start, max(period.start, start), min(period.end, end))
-            for period in periods_between(start, end, granularity, fiscal_year_start_month)
-        ],
-        schema={"period_start": pl.Date(), "first_day": pl.Date(), "last_day": pl.Date()},
-        orient="row",
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import polars as pl
 import streamlit as st
@@ -140,17 +141,22 @@ def overview_numbers(
     return kept_numbers(view_copies(), key, lambda: compute_overview_numbers(_inputs(), _view, nps_min_responses))
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def _every_line_scorecard(
+PerLine = Literal["scorecard", "trends"]
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def _of_every_line(
+    kind: PerLine,
     data_version: str,
-    period_key: str,
+    view_key: str,
     nps_min_responses: int,
     _view: View,
     _inputs: Callable[[], OverviewInputs],
 ) -> pl.DataFrame:
-    # data_version, period_key and nps_min_responses are the key; _view is the every-line view period_key names.
-    key = f"{data_version}|{period_key}|{nps_min_responses}"
-    return kept_frame(view_copies(), "scorecard", key, lambda: compute_scorecard(_inputs(), _view, nps_min_responses))
+    # kind, data_version, view_key and nps_min_responses are the key; _view is the every-line view view_key names.
+    key = f"{data_version}|{view_key}|{nps_min_responses}"
+    compute = compute_scorecard if kind == "scorecard" else compute_trends
+    return kept_frame(view_copies(), kind, key, lambda: compute(_inputs(), _view, nps_min_responses))
 
 
 def overview_scorecard(
@@ -163,21 +169,8 @@ def overview_scorecard(
     ``View.period_key``, so a range changed around the same periods reads it back too.
     """
     every = every_line(view)
-    scorecard = _every_line_scorecard(data_version, every.period_key, nps_min_responses, every, every_line_inputs)
+    scorecard = _of_every_line("scorecard", data_version, every.period_key, nps_min_responses, every, every_line_inputs)
     return of_selected_lines(scorecard, view)
-
-
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def _every_line_trends(
-    data_version: str,
-    view_key: str,
-    nps_min_responses: int,
-    _view: View,
-    _inputs: Callable[[], OverviewInputs],
-) -> pl.DataFrame:
-    # data_version, view_key and nps_min_responses are the key; _view is the every-line view view_key names.
-    key = f"{data_version}|{view_key}|{nps_min_responses}"
-    return kept_frame(view_copies(), "trends", key, lambda: compute_trends(_inputs(), _view, nps_min_responses))
 
 
 def overview_trends(
@@ -185,7 +178,7 @@ def overview_trends(
 ) -> pl.DataFrame:
     """The paired trends of the view: the rows of its lines in those of every line over its range (as the scorecard)."""
     every = every_line(view)
-    trends = _every_line_trends(data_version, repr(every), nps_min_responses, every, every_line_inputs)
+    trends = _of_every_line("trends", data_version, repr(every), nps_min_responses, every, every_line_inputs)
     return of_selected_lines(trends, view)
 
 

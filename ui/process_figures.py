@@ -12,8 +12,8 @@ import polars as pl
 import streamlit as st
 
 from insights.formatting import NumberFormat, format_value
-from insights.periods import Granularity, Period, period_label, periods_between
-from insights.process import adoption_counts_by_line, adoption_of_lines
+from insights.periods import Granularity, Period, period_label
+from insights.process import adoption_counts_by_line, adoption_of_lines, clipped_periods
 from insights.process_views import pulse_counts_by_line, pulse_of_lines
 from ui.charts import (
     INK,
@@ -72,8 +72,8 @@ def cached_by_period(
     counts = _counts_by_line(kind, data_version, granularity, fiscal_year_start_month, start, end)
     if kind == "adoption":
         return adoption_of_lines(counts, product_lines)
-    period_starts = [period.start for period in periods_between(start, end, granularity, fiscal_year_start_month)]
-    return pulse_of_lines(counts, period_starts, product_lines)
+    periods = clipped_periods(start, end, granularity, fiscal_year_start_month)
+    return pulse_of_lines(counts, periods.get_column("period_start").to_list(), product_lines)
 
 
 def adoption_matrix_figure(matrix: pl.DataFrame, *, colors: Mapping[str, str], title: str) -> go.Figure:
