@@ -165,6 +165,7 @@ ranked = ranked_notable_changes(
     HEADLINES,
     view,
     view_inputs,
+    every_line_inputs,
 )
 if ranked.height == 0:
     st.markdown(f"Nothing notable in {period.label}.")

@@ -79,6 +79,37 @@ def notable_changes(
 
     ``history`` (``adoption_history`` of the adoption dataset) makes the lapse check faster, with the same result.
     """
+    return _ranked(_changes(datasets, context, thresholds, history, per_line=None))
+
+
+def notable_changes_of_lines(
+    every_line_changes: pl.DataFrame,
+    datasets: Mapping[str, pl.DataFrame],
+    context: NotableContext,
+    thresholds: Thresholds = Thresholds(),
+    history: AdoptionHistory | None = None,
+) -> pl.DataFrame:
+    """``notable_changes`` of the context's product lines, given those of every line (``every_line_changes``).
+
+    The changes about one line that read that line's data alone (divergences, a line's target misses, lapses) are the
+    rows of the chosen lines in ``every_line_changes``; those that depend on which lines are chosen (the growers
+    against the chosen lines' growth, movers, the company's misses, roll-outs) are computed. The same rows, in the same
+    order, as ``notable_changes`` of the chosen lines.
+    """
+    return _ranked(_changes(datasets, context, thresholds, history, per_line=every_line_changes))
+
+
+# The kinds whose rows are about one product line and read that line's data alone (a line target miss has a line).
+_PER_LINE_KINDS = ("divergence", "off_target", "lapsed")
+
+
+def _changes(
+    datasets: Mapping[str, pl.DataFrame],
+    context: NotableContext,
+    thresholds: Thresholds,
+    history: AdoptionHistory | None,
+    per_line: pl.DataFrame | None,
+) -> list[pl.DataFrame]:
     catalog = datasets["metric_catalog"]
     # the periods any finding below compares: the selected one, its comparison, and the two before it (divergences)
     compared = (
@@ -89,17 +120,33 @@ def notable_changes(
     # each period's roll-ups are made once and shared by the checks below
     rows = metric_rows(datasets, *periods_span(*compared), context.period.granularity)
     values = PeriodValues(metrics_for_periods(rows, context.product_lines, compared), catalog)
-    parts = [
-        _divergences(values, catalog, datasets["feedback"], context, thresholds),
-        _target_misses(values, catalog, datasets["targets"], context, thresholds),
-    ]
+
+    def of_chosen_lines(kind: str) -> pl.DataFrame:
+        assert per_line is not None
+        chosen = per_line.filter(pl.col("kind") == kind, pl.col("product_line").is_not_null())
+        lines = context.product_lines
+        return chosen if lines is None else chosen.filter(pl.col("product_line").is_in(list(lines)))
+
+    if per_line is None:
+        divergences = _divergences(values, catalog, datasets["feedback"], context, thresholds)
+        misses = _target_misses(values, catalog, datasets["targets"], context, thresholds)
+        lapses = _lapses(datasets["adoption"], datasets["teams"], datasets["practices"], context, thresholds, history)
+    else:
+        divergences, line_misses, lapses = (of_chosen_lines(kind) for kind in _PER_LINE_KINDS)
+        company_misses = _target_misses(values, catalog, datasets["targets"], context, thresholds, lines=False)
+        misses = pl.concat([line_misses, company_misses.cast(line_misses.schema)])
     growers = _growers(values, catalog, context, thresholds)
-    parts += [
+    return [
+        divergences,
+        misses,
         growers,
         _movers(values, catalog, context, thresholds, skip_revenue_of=growers.get_column("product_line").to_list()),
         _rollouts(datasets["adoption"], datasets["teams"], datasets["practices"], context, thresholds, history),
-        _lapses(datasets["adoption"], datasets["teams"], datasets["practices"], context, thresholds, history),
+        lapses,
     ]
+
+
+def _ranked(parts: list[pl.DataFrame]) -> pl.DataFrame:
     found = pl.concat([part.cast(NOTABLE_SCHEMA) for part in parts])  # type: ignore[arg-type]
     order = pl.col("kind").replace_strict(KIND_ORDER, list(range(len(KIND_ORDER))), return_dtype=pl.Int64)
     return found.sort(order, pl.col("score"), pl.col("product_line"), descending=[False, True, False], nulls_last=True)
@@ -260,14 +307,29 @@ def _target_misses(
     targets: pl.DataFrame,
     context: NotableContext,
     thresholds: Thresholds,
+    *,
+    lines: bool = True,
 ) -> pl.DataFrame:
-    """Metrics that missed their target in the selected period by more than ``target_miss``, per line and company."""
+    """Metrics that missed their target in the selected period by more than ``target_miss``, per line (unless not
+    ``lines``) and company."""
     period = context.period
-    values = metrics(period).select("metric", "product_line", "value")
-    line_targets = targets_for_period(
-        targets, catalog, period, context.product_lines, context.all_product_lines, by_product_line=True
-    )
-    per_line = target_status(values, line_targets, catalog, on=("metric", "product_line"))
+    columns = ["metric", "product_line", "value", "target", "target_gap_pct"]
+    if lines:
+        values = metrics(period).select("metric", "product_line", "value")
+        line_targets = targets_for_period(
+            targets, catalog, period, context.product_lines, context.all_product_lines, by_product_line=True
+        )
+        per_line = target_status(values, line_targets, catalog, on=("metric", "product_line")).select(columns)
+    else:
+        per_line = pl.DataFrame(
+            schema={
+                "metric": pl.String,
+                "product_line": pl.String,
+                "value": pl.Float64,
+                "target": pl.Float64,
+                "target_gap_pct": pl.Float64,
+            }
+        )
     company = kpi_table(
         metrics.metrics,
         catalog,
@@ -278,12 +340,11 @@ def _target_misses(
         context.all_product_lines,
         values=metrics,
     ).with_columns(pl.lit(None, dtype=pl.String).alias("product_line"))
-    columns = ["metric", "product_line", "value", "target", "target_gap_pct"]
     # The company is flagged only against a target of its own: one derived from the lines repeats their flags.
     company_metrics = targets.filter(pl.col("product_line").is_null()).get_column("metric").unique().implode()
     company_misses = company.filter((pl.col("status") == "missed") & pl.col("metric").is_in(company_metrics))
     misses = (
-        pl.concat([per_line.select(columns), company_misses.select(columns)])
+        pl.concat([per_line, company_misses.select(columns).cast(per_line.schema)])
         .join(catalog.select("metric", "label", "unit", "aggregation", "higher_is_better"), on="metric", how="inner")
         .filter(
             pl.col("target_gap_pct").abs()

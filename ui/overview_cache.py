@@ -17,7 +17,7 @@ import streamlit as st
 
 from insights.formatting import NumberFormat
 from insights.metrics import overview_metrics
-from insights.notable import NOTABLE_SCHEMA, NotableContext, notable_changes
+from insights.notable import NOTABLE_SCHEMA, NotableContext, notable_changes, notable_changes_of_lines
 from insights.overview import (
     coarser_metric_labels,
     headline_changes,
@@ -74,15 +74,11 @@ def compute_scorecard(inputs: OverviewInputs, view: View, nps_min_responses: int
     return product_line_scorecard(inputs.datasets, view, nps_min_responses, inputs.history)
 
 
-def compute_ranked_notable_changes(
-    inputs: OverviewInputs, view: View, nps_min_responses: int, number_format: NumberFormat, limit: int
-) -> pl.DataFrame:
-    """Notable changes of the view, the ``limit`` headlines first (``headline_changes``); empty without a period.
-
-    The same for every range around the view's periods."""
+def notable_context(view: View, nps_min_responses: int, number_format: NumberFormat) -> NotableContext | None:
+    """What the notable changes of a view are computed for; None without a selected period."""
     if view.period is None or view.comparison is None:
-        return headline_changes(pl.DataFrame(schema=NOTABLE_SCHEMA))
-    context = NotableContext(
+        return None
+    return NotableContext(
         period=view.period,
         comparison=view.comparison,
         product_lines=view.lines_filter,
@@ -91,7 +87,41 @@ def compute_ranked_notable_changes(
         nps_min_responses=nps_min_responses,
         number_format=number_format,
     )
-    return headline_changes(notable_changes(inputs.datasets, context, history=inputs.history), limit=limit)
+
+
+def compute_notable_changes(
+    inputs: OverviewInputs, view: View, nps_min_responses: int, number_format: NumberFormat
+) -> pl.DataFrame:
+    """Every notable change of a view, most important first (``notable_changes``); empty without a period."""
+    context = notable_context(view, nps_min_responses, number_format)
+    if context is None:
+        return pl.DataFrame(schema=NOTABLE_SCHEMA)
+    return notable_changes(inputs.datasets, context, history=inputs.history)
+
+
+def compute_ranked_notable_changes(
+    inputs: OverviewInputs,
+    view: View,
+    nps_min_responses: int,
+    number_format: NumberFormat,
+    limit: int,
+    every_line_changes: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Notable changes of the view, the ``limit`` headlines first (``headline_changes``); empty without a period.
+
+    The same for every range around the view's periods. With ``every_line_changes`` (``compute_notable_changes`` of
+    ``every_line(view)``) the changes about one line are taken from those (``notable_changes_of_lines``).
+    """
+    context = notable_context(view, nps_min_responses, number_format)
+    if context is None:
+        return headline_changes(pl.DataFrame(schema=NOTABLE_SCHEMA))
+    if every_line_changes is None:
+        changes = notable_changes(inputs.datasets, context, history=inputs.history)
+    elif view.lines_filter is None:
+        changes = every_line_changes  # the view's own
+    else:
+        changes = notable_changes_of_lines(every_line_changes, inputs.datasets, context, history=inputs.history)
+    return headline_changes(changes, limit=limit)
 
 
 def numbers_as_frames(numbers: OverviewNumbers) -> dict[str, pl.DataFrame]:
@@ -183,6 +213,27 @@ def overview_trends(
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def _every_line_notable_changes(
+    data_version: str,
+    period_key: str,
+    nps_min_responses: int,
+    currency: str,
+    locale: str,
+    _view: View,
+    _inputs: Callable[[], OverviewInputs],
+) -> pl.DataFrame:
+    # data_version, period_key, nps_min_responses, currency and locale are the key; _view is the every-line view.
+    key = f"{data_version}|{period_key}|{nps_min_responses}|{currency}|{locale}"
+    number_format = NumberFormat(currency, locale)
+    return kept_frame(
+        view_copies(),
+        "notable-every-line",
+        key,
+        lambda: compute_notable_changes(_inputs(), _view, nps_min_responses, number_format),
+    )
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def ranked_notable_changes(
     data_version: str,
     period_key: str,
@@ -192,15 +243,26 @@ def ranked_notable_changes(
     limit: int,
     _view: View,
     _inputs: Callable[[], OverviewInputs],
+    _every_line_inputs: Callable[[], OverviewInputs] | None = None,
 ) -> pl.DataFrame:
     """Notable changes of the view (``compute_ranked_notable_changes``, about 0.1 s), from ``_inputs()`` when neither
-    this process nor a copy on disk has them. Keyed by ``View.period_key``, as the scorecard."""
+    this process nor a copy on disk has them. Keyed by ``View.period_key``, as the scorecard.
+
+    With some lines chosen, the changes about one line come from those of every line (computed once, from
+    ``_every_line_inputs()``); only the changes that depend on the choice are computed for it.
+    """
     key = f"{data_version}|{period_key}|{nps_min_responses}|{currency}|{locale}|{limit}"
-    return kept_frame(
-        view_copies(),
-        "notable",
-        key,
-        lambda: compute_ranked_notable_changes(
-            _inputs(), _view, nps_min_responses, NumberFormat(currency, locale), limit
-        ),
-    )
+    number_format = NumberFormat(currency, locale)
+
+    def compute() -> pl.DataFrame:
+        every = every_line(_view)
+        every_line_changes = _every_line_notable_changes(
+            data_version, every.period_key, nps_min_responses, currency, locale, every, _every_line_inputs or _inputs
+        )
+        if _view.lines_filter is None:
+            return headline_changes(every_line_changes, limit=limit)
+        return compute_ranked_notable_changes(
+            _inputs(), _view, nps_min_responses, number_format, limit, every_line_changes
+        )
+
+    return kept_frame(view_copies(), "notable", key, compute)

@@ -397,7 +397,8 @@ def test_a_new_process_shows_the_kept_numbers_without_computing_them(
     def computed(*_: object) -> None:
         raise AssertionError("computed again")
 
-    for name in ("compute_overview_numbers", "compute_scorecard", "compute_trends", "compute_ranked_notable_changes"):
+    computations = ("compute_overview_numbers", "compute_scorecard", "compute_trends")
+    for name in (*computations, "compute_notable_changes", "compute_ranked_notable_changes"):
         monkeypatch.setattr(overview_cache, name, computed)
     again = app(query={"lines": ["Atlas", "Beacon"]})
     assert not again.exception
@@ -422,6 +423,7 @@ def test_a_longer_history_redraws_the_trends_but_not_the_period_numbers(
     # the scorecard and the notable changes are about the selected quarter: a longer range does not compute them again
     monkeypatch.setattr(overview_cache, "compute_scorecard", computed)
     monkeypatch.setattr(overview_cache, "compute_ranked_notable_changes", computed)
+    monkeypatch.setattr(overview_cache, "compute_notable_changes", computed)
     start, end = cast(tuple[date, date], at.date_input(key="range").value)
     at.date_input(key="range").set_value((start.replace(year=start.year - 1), end)).run()
     assert not at.exception
@@ -442,8 +444,15 @@ def test_choosing_lines_cuts_the_scorecard_and_trends_of_every_line(
     # a line's row and panel read that line's data alone: choosing lines cuts them from every line's, not computed again
     monkeypatch.setattr(overview_cache, "compute_scorecard", computed)
     monkeypatch.setattr(overview_cache, "compute_trends", computed)
+    # and the notable changes about one line (divergences, lapses, a line's misses) come from every line's too
+    monkeypatch.setattr("insights.notable._divergences", computed)
+    monkeypatch.setattr("insights.notable._lapses", computed)
+    every_sentences = sentences(at)
     at.multiselect(key="lines").set_value(["Beacon", "Drift"]).run()
     assert not at.exception
+    lapsed = [text for text in every_sentences if "has lapsed" in text and "(Drift)" in text]
+    assert lapsed  # the sample's Drift lapse is shown for the chosen lines, without computing lapses again
+    assert set(lapsed) <= set(sentences(at))
     assert scorecard(at) == [every_row["Beacon"], every_row["Drift"]]
     panels = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
     assert [trace["name"] for trace in panels] == [

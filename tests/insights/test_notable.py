@@ -3,13 +3,14 @@ seeds and last months, with few other flags; a company without stories raises no
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from insights.notable import NotableContext, notable_changes
+from insights.notable import NotableContext, notable_changes, notable_changes_of_lines
 from insights.periods import Period, comparison_period, default_date_range, latest_complete_period, shift_period
 from insights.process import adoption_history
 from insights.scope import data_end, product_lines
@@ -205,3 +206,24 @@ def test_no_data_at_all_gives_no_changes_and_no_warnings(recwarn: pytest.Warning
     assert found.height == 0
     assert found.columns == ["kind", "product_line", "subject", "score", "sentence", "page"]
     assert [str(warning.message) for warning in recwarn] == []
+
+
+@pytest.mark.parametrize("seed", [7, 11, 23])
+def test_the_changes_of_chosen_lines_reuse_every_lines_per_line_changes(seed: int) -> None:
+    datasets, _ = generate(seed=seed, last_month=date(2026, 10, 1))
+    history = adoption_history(datasets["adoption"])
+    quarterly = quarter_context(datasets)
+    month = latest_complete_period(date(2026, 1, 1), date(2026, 9, 30), date(2026, 9, 30), "month")
+    assert month is not None
+    monthly = replace(quarterly, period=month, comparison=comparison_period(month, "year_ago"))
+    lines = quarterly.all_product_lines
+    reused = 0
+    for every in (quarterly, monthly):
+        every_line_changes = notable_changes(datasets, every, history=history)
+        for chosen in [lines[:1], lines[1:3], (lines[0], lines[-1]), lines[:-1], None]:
+            context = replace(every, product_lines=chosen)
+            expected = notable_changes(datasets, context, history=history)
+            found = notable_changes_of_lines(every_line_changes, datasets, context, history=history)
+            assert_frame_equal(found, expected)
+            reused += expected.filter(pl.col("kind").is_in(["divergence", "off_target", "lapsed"])).height
+    assert reused > 0  # per-line changes were there to reuse

@@ -26,6 +26,7 @@ from ui.data import code_version
 from ui.overview_cache import (
     OverviewInputs,
     OverviewNumbers,
+    compute_notable_changes,
     compute_overview_numbers,
     compute_ranked_notable_changes,
     compute_scorecard,
@@ -214,3 +215,17 @@ def test_frames_of_the_numbers_hold_every_part(inputs: OverviewInputs) -> None:
     frames = numbers_as_frames(numbers)
     assert set(frames) == {"cards", "coarser"}
     assert frames["coarser"].schema == pl.Schema({"label": pl.String})
+
+
+@pytest.mark.parametrize(("granularity", "lines"), [("quarter", 2), ("month", 1), ("quarter", None)])
+def test_ranked_changes_from_every_lines_are_those_computed_for_the_view(
+    inputs: OverviewInputs, granularity: str, lines: int | None
+) -> None:
+    view = overview_view(inputs, granularity, lines)
+    every = every_line(view)
+    number_format = NumberFormat("USD", "en_US")
+    every_line_changes = compute_notable_changes(page_inputs(inputs, every), every, 30, number_format)
+    assert every_line_changes.height > 0
+    expected = compute_ranked_notable_changes(page_inputs(inputs, view), view, 30, number_format, 7)
+    found = compute_ranked_notable_changes(page_inputs(inputs, view), view, 30, number_format, 7, every_line_changes)
+    assert_frame_equal(found, expected)
