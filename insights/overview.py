@@ -165,6 +165,11 @@ def coarser_metric_labels(datasets: Mapping[str, pl.DataFrame], metric_ids: Sequ
     return [str(labels.get(metric, metric)) for metric in metric_ids if metric in monthly]
 
 
+# The feedback columns the Overview's numbers read (cards, scorecard, trends, notable changes): a cut of some lines
+# copies these, not the text and the accounts.
+FEEDBACK_COLUMNS = ("date", "product_line", "nps_score", "sentiment", "theme")
+
+
 def feedback_days(view: View) -> tuple[date, date]:
     """The days of feedback the Overview reads for a view: the range, the comparison, and the two periods before the
     selected one (its notable changes compare those)."""

@@ -140,9 +140,16 @@ def every_line_cut(
 # Two entries: a view's cut of 1M feedback rows is tens of MB, and the server holds one per recent view.
 @st.cache_resource(max_entries=2, ttl=3600, show_spinner=False)
 def _rows_in_view(
-    name: str, data_version: str, lines: tuple[str, ...] | None, start: date, end: date, _frame: pl.DataFrame
+    name: str,
+    data_version: str,
+    lines: tuple[str, ...] | None,
+    start: date,
+    end: date,
+    columns: tuple[str, ...] | None,
+    _frame: pl.DataFrame,
 ) -> pl.DataFrame:
-    return rows_in_scope(_frame, lines, start, end)
+    # only the columns asked for are copied when some lines are cut out (a selection of columns copies nothing)
+    return rows_in_scope(_frame if columns is None else _frame.select(columns), lines, start, end)
 
 
 def rows_in_view(data: DataBundle, name: str, view: View) -> pl.DataFrame:
@@ -152,11 +159,16 @@ def rows_in_view(data: DataBundle, name: str, view: View) -> pl.DataFrame:
 
 
 def rows_of_lines(
-    data: DataBundle, name: str, product_lines: tuple[str, ...] | None, start: date, end: date
+    data: DataBundle,
+    name: str,
+    product_lines: tuple[str, ...] | None,
+    start: date,
+    end: date,
+    columns: tuple[str, ...] | None = None,
 ) -> pl.DataFrame:
-    """The rows of dataset ``name`` of ``product_lines`` (None = all) in [start, end], cut once per data version,
-    lines and days (shared, not copied)."""
-    return _rows_in_view(name, data.key, product_lines, start, end, page_frame(data, name))
+    """The rows of dataset ``name`` of ``product_lines`` (None = all) in [start, end], with only ``columns`` (None =
+    all), cut once per data version, lines, days and columns (shared, not copied)."""
+    return _rows_in_view(name, data.key, product_lines, start, end, columns, page_frame(data, name))
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)

@@ -16,7 +16,7 @@ import insights
 import sources
 import ui
 from insights.formatting import NumberFormat
-from insights.overview import feedback_days
+from insights.overview import FEEDBACK_COLUMNS, feedback_days
 from insights.periods import comparison_period, default_date_range, latest_complete_period
 from insights.process import adoption_history
 from insights.scope import View, data_end, every_line, of_selected_lines, product_lines, rows_in_scope
@@ -115,8 +115,10 @@ def test_the_scorecard_and_notable_changes_are_read_back_equal(tmp_path: Path, i
 
 
 def page_inputs(inputs: OverviewInputs, view: View) -> OverviewInputs:
-    """The inputs as the page makes them: the feedback cut to the view's lines and days."""
-    feedback = rows_in_scope(inputs.datasets["feedback"], view.lines_filter, *feedback_days(view))
+    """The inputs as the page makes them: the feedback cut to the view's lines and days, the columns it reads."""
+    feedback = rows_in_scope(
+        inputs.datasets["feedback"].select(FEEDBACK_COLUMNS), view.lines_filter, *feedback_days(view)
+    )
     return OverviewInputs({**inputs.datasets, "feedback": feedback}, inputs.history)
 
 
@@ -229,3 +231,29 @@ def test_ranked_changes_from_every_lines_are_those_computed_for_the_view(
     expected = compute_ranked_notable_changes(page_inputs(inputs, view), view, 30, number_format, 7)
     found = compute_ranked_notable_changes(page_inputs(inputs, view), view, 30, number_format, 7, every_line_changes)
     assert_frame_equal(found, expected)
+
+
+@pytest.mark.parametrize(("granularity", "lines"), [("quarter", None), ("month", 2), ("week", 1)])
+def test_the_feedback_columns_the_page_cuts_are_all_its_numbers_read(
+    inputs: OverviewInputs, granularity: str, lines: int | None
+) -> None:
+    view = overview_view(inputs, granularity, lines)
+    every_column = OverviewInputs(
+        {
+            **inputs.datasets,
+            "feedback": rows_in_scope(inputs.datasets["feedback"], view.lines_filter, *feedback_days(view)),
+        },
+        inputs.history,
+    )
+    some_columns = page_inputs(inputs, view)
+    assert some_columns.datasets["feedback"].width < every_column.datasets["feedback"].width
+    assert_numbers_equal(
+        compute_overview_numbers(some_columns, view, 30), compute_overview_numbers(every_column, view, 30)
+    )
+    for compute in (compute_scorecard, compute_trends):
+        assert_frame_equal(compute(some_columns, view, 30), compute(every_column, view, 30))
+    number_format = NumberFormat("USD", "en_US")
+    assert_frame_equal(
+        compute_notable_changes(some_columns, view, 30, number_format),
+        compute_notable_changes(every_column, view, 30, number_format),
+    )
