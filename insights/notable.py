@@ -314,22 +314,6 @@ def _target_misses(
     ``lines``) and company."""
     period = context.period
     columns = ["metric", "product_line", "value", "target", "target_gap_pct"]
-    if lines:
-        values = metrics(period).select("metric", "product_line", "value")
-        line_targets = targets_for_period(
-            targets, catalog, period, context.product_lines, context.all_product_lines, by_product_line=True
-        )
-        per_line = target_status(values, line_targets, catalog, on=("metric", "product_line")).select(columns)
-    else:
-        per_line = pl.DataFrame(
-            schema={
-                "metric": pl.String,
-                "product_line": pl.String,
-                "value": pl.Float64,
-                "target": pl.Float64,
-                "target_gap_pct": pl.Float64,
-            }
-        )
     company = kpi_table(
         metrics.metrics,
         catalog,
@@ -343,6 +327,13 @@ def _target_misses(
     # The company is flagged only against a target of its own: one derived from the lines repeats their flags.
     company_metrics = targets.filter(pl.col("product_line").is_null()).get_column("metric").unique().implode()
     company_misses = company.filter((pl.col("status") == "missed") & pl.col("metric").is_in(company_metrics))
+    per_line = company_misses.select(columns).clear()
+    if lines:
+        values = metrics(period).select("metric", "product_line", "value")
+        line_targets = targets_for_period(
+            targets, catalog, period, context.product_lines, context.all_product_lines, by_product_line=True
+        )
+        per_line = target_status(values, line_targets, catalog, on=("metric", "product_line")).select(columns)
     misses = (
         pl.concat([per_line, company_misses.select(columns).cast(per_line.schema)])
         .join(catalog.select("metric", "label", "unit", "aggregation", "higher_is_better"), on="metric", how="inner")
