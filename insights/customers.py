@@ -54,7 +54,7 @@ def nps(feedback: pl.DataFrame, by: Sequence[str] = (), min_responses: int = 30)
 def nps_of_lines(by_line: pl.DataFrame, product_lines: Sequence[str] | None, min_responses: int = 30) -> pl.DataFrame:
     """``nps_by_period(..., by=())`` of ``product_lines`` (None = all) from ``nps_by_period`` per product line (of every
     line): the responses, promoters, passives and detractors summed over those lines, NPS and shares from the sums."""
-    rows = by_line if product_lines is None else by_line.filter(pl.col("product_line").is_in(list(product_lines)))
+    rows = rows_in_scope(by_line, product_lines, None, None)
     counts = _aggregate(rows, ("period_start",), pl.col("responses", "promoters", "passives", "detractors").sum())
     return _nps_of_counts(counts, ("period_start",), min_responses)
 
@@ -163,7 +163,7 @@ def feedback_volume(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
 def volume_of_lines(by_line: pl.DataFrame, product_lines: Sequence[str] | None, by: Sequence[str]) -> pl.DataFrame:
     """``feedback_volume(..., by)`` of ``product_lines`` (None = all) from ``feedback_volume`` by product line and
     ``by`` (of every line): the mentions summed over those lines, the shares of their sum."""
-    rows = by_line if product_lines is None else by_line.filter(pl.col("product_line").is_in(list(product_lines)))
+    rows = rows_in_scope(by_line, product_lines, None, None)
     return _volume_shares(_aggregate(rows, by, pl.col("mentions").sum().cast(pl.Int64)), by)
 
 

@@ -9,6 +9,7 @@ from datetime import date
 import polars as pl
 
 from insights.periods import Granularity, period_start
+from insights.scope import rows_in_scope
 
 # The columns a team × practice pair can be grouped by.
 _PAIR_COLUMNS = ("team", "product_line", "practice")
@@ -200,7 +201,7 @@ def adoption_counts_by_line(
 
 def adoption_of_lines(counts: pl.DataFrame, product_lines: Sequence[str] | None) -> pl.DataFrame:
     """``adoption_by_period`` of ``product_lines`` (None = all) from ``adoption_counts_by_line``: the counts summed."""
-    rows = counts if product_lines is None else counts.filter(pl.col("product_line").is_in(list(product_lines)))
+    rows = rows_in_scope(counts, product_lines, None, None)
     return (
         rows.group_by("practice", "period_start")
         .agg(pl.col("teams_in_scope").sum(), pl.col("teams_adopted").sum())
@@ -311,7 +312,7 @@ def pooled_adherence(
 
     A page computes adherence per line once, and any choice of lines is then a sum, not another pass over the rows.
     """
-    rows = by_line if product_lines is None else by_line.filter(pl.col("product_line").is_in(list(product_lines)))
+    rows = rows_in_scope(by_line, product_lines, None, None)
     counts = _aggregate(
         rows,
         by,

@@ -20,6 +20,7 @@ from insights.process import (
     period_teams,
     teams_in_scope,
 )
+from insights.scope import rows_in_scope
 
 # The longest a period of each granularity runs, in days: a cadence longer than that misses some periods by design.
 _LONGEST_PERIOD_DAYS: dict[Granularity, int] = {"week": 7, "month": 31, "quarter": 92, "year": 366}
@@ -138,7 +139,7 @@ def pulse_of_lines(
 ) -> pl.DataFrame:
     """``process_pulse_by_period`` of ``product_lines`` (None = all) from ``pulse_counts_by_line``: the counts of each
     of ``period_starts`` summed over those lines (zero where none has any), the shares computed from the sums."""
-    rows = counts if product_lines is None else counts.filter(pl.col("product_line").is_in(list(product_lines)))
+    rows = rows_in_scope(counts, product_lines, None, None)
     summed = rows.group_by("period_start").agg(pl.col(*_PULSE_COUNTS).sum())
     return (
         pl.DataFrame({"period_start": list(period_starts)}, schema={"period_start": pl.Date()})

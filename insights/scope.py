@@ -99,9 +99,7 @@ def of_selected_lines(frame: pl.DataFrame, view: View) -> pl.DataFrame:
 
     For numbers with one row per product line (or per team, with its line) that read that line's data alone.
     """
-    if view.lines_filter is None:
-        return frame
-    return frame.filter(pl.col("product_line").is_in(list(view.product_lines)))
+    return rows_in_scope(frame, view.lines_filter, None, None)
 
 
 def rows_in_scope(
