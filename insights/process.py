@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from itertools import pairwise
 
 import polars as pl
 
-from insights.periods import Granularity, period_start
+from insights.periods import Granularity, period_start, periods_between, periods_span
 from insights.scope import rows_in_scope
 
 # The columns a team × practice pair can be grouped by.
@@ -38,6 +39,16 @@ class AdoptionHistory:
     occurrences: pl.DataFrame
     pairs: pl.DataFrame
     done: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class KeptCounts:
+    """Counts per period (``adoption_counts_by_line`` or ``pulse_counts_by_line``) of every whole period of a span
+    (``periods``: ``whole_periods``), counted once: a range reads the rows of its whole periods from ``counts`` and
+    counts only the periods it cuts short, or that lie outside the span."""
+
+    periods: pl.DataFrame
+    counts: pl.DataFrame
 
 
 def occurrence_gaps(adoption: pl.DataFrame) -> pl.DataFrame:
@@ -192,11 +203,13 @@ def adoption_counts_by_line(
     fiscal_year_start_month: int,
     start: date,
     end: date,
+    kept: KeptCounts | None = None,
 ) -> pl.DataFrame:
     """What ``adoption_by_period`` counts, per practice, period and product line of every line: ``teams_in_scope``
-    and ``teams_adopted``. ``adoption_of_lines`` sums them for any choice of lines."""
+    and ``teams_adopted``. ``adoption_of_lines`` sums them for any choice of lines. With ``kept`` (these counts of
+    whole periods), only the periods it lacks are counted (``with_kept_periods``)."""
     periods = clipped_periods(start, end, granularity, fiscal_year_start_month)
-    return _adoption_counts(history, teams, practices, periods, None)
+    return with_kept_periods(periods, kept, lambda some: _adoption_counts(history, teams, practices, some, None))
 
 
 def adoption_of_lines(counts: pl.DataFrame, product_lines: Sequence[str] | None) -> pl.DataFrame:
@@ -600,6 +613,43 @@ def _adopted_pairs(pairs: pl.DataFrame, adopted: pl.DataFrame, by: Sequence[str]
     return pairs.join(adopted, on=[*by, "team", "practice"], how="left").with_columns(
         pl.col("adopted").fill_null(False)
     )
+
+
+def whole_periods(first: date, latest: date, granularity: Granularity, fiscal_year_start_month: int) -> pl.DataFrame:
+    """Every period overlapping [first, latest], whole: ``clipped_periods`` from the first one's first day to the last
+    one's last day (empty when ``latest`` is before ``first``)."""
+    periods = periods_between(first, latest, granularity, fiscal_year_start_month)
+    if not periods:
+        return clipped_periods(first, latest, granularity, fiscal_year_start_month)
+    return clipped_periods(*periods_span(*periods), granularity, fiscal_year_start_month)
+
+
+def with_kept_periods(
+    periods: pl.DataFrame, kept: KeptCounts | None, count: Callable[[pl.DataFrame], pl.DataFrame]
+) -> pl.DataFrame:
+    """Counts per period (``period_start``) of ``periods`` (``clipped_periods`` of a range): for each period that
+    ``kept`` holds whole, its kept rows; ``count`` of the others, one run of consecutive periods at a time (a range
+    cut short at both ends counts its first and last period, and reads the rest)."""
+    if kept is None:
+        return count(periods)
+    key = ["period_start", "first_day", "last_day"]
+    held = kept.counts.join(periods.join(kept.periods, on=key, how="semi").select("period_start"), on="period_start")
+    parts = [held, *(count(run) for run in _consecutive_runs(periods.join(kept.periods, on=key, how="anti")))]
+    return pl.concat(parts) if len(parts) > 1 else held
+
+
+def _consecutive_runs(periods: pl.DataFrame) -> list[pl.DataFrame]:
+    # clipped periods split where one does not begin the day after the previous one ends (occurrences_in_periods
+    # takes periods without gaps)
+    ordered = periods.sort("first_day")
+    days = list(zip(ordered.get_column("first_day").to_list(), ordered.get_column("last_day").to_list(), strict=True))
+    breaks = [
+        index
+        for index, ((_, last_day), (first_day, _)) in enumerate(pairwise(days), start=1)
+        if first_day != last_day + timedelta(days=1)
+    ]
+    bounds = [0, *breaks, ordered.height]
+    return [ordered.slice(begin, stop - begin) for begin, stop in pairwise(bounds) if stop > begin]
 
 
 def clipped_periods(start: date, end: date, granularity: Granularity, fiscal_year_start_month: int) -> pl.DataFrame:

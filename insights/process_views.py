@@ -10,6 +10,7 @@ import polars as pl
 from insights.periods import Granularity, Period, periods_between
 from insights.process import (
     AdoptionHistory,
+    KeptCounts,
     adoption_rate,
     cadence_adherence,
     clipped_periods,
@@ -19,6 +20,7 @@ from insights.process import (
     period_pairs,
     period_teams,
     teams_in_scope,
+    with_kept_periods,
 )
 from insights.scope import rows_in_scope
 
@@ -125,13 +127,14 @@ def pulse_counts_by_line(
     fiscal_year_start_month: int,
     start: date,
     end: date,
+    kept: KeptCounts | None = None,
 ) -> pl.DataFrame:
     """What ``process_pulse_by_period`` counts, per period overlapping [start, end] and product line of every line:
     ``pairs_in_scope``, ``pairs_adopted``, ``intervals``, ``on_time``, ``teams`` and ``lapsed``. ``pulse_of_lines``
-    sums them for any choice of lines."""
-    return _pulse_counts(
-        history, teams, practices, clipped_periods(start, end, granularity, fiscal_year_start_month), None
-    )
+    sums them for any choice of lines. With ``kept`` (these counts of whole periods), only the periods it lacks are
+    counted (``with_kept_periods``)."""
+    periods = clipped_periods(start, end, granularity, fiscal_year_start_month)
+    return with_kept_periods(periods, kept, lambda some: _pulse_counts(history, teams, practices, some, None))
 
 
 def pulse_of_lines(

@@ -9,9 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import insights.process as process_module
+import insights.process_views as process_views_module
+from insights.process import whole_periods
 from tests.app.conftest import period_bounds, read_rows
 
 PAGE = "process"
@@ -257,3 +261,33 @@ def test_choosing_lines_cuts_the_per_line_numbers_of_every_line(
     assert matrix_teams == set(teams_in_scope(start, end, {"Atlas"}))
     assert matrix_teams < set(matrix_rows)
     assert lapsed_table(at) == lapsed(end, {"Atlas"})
+
+
+def test_a_new_range_counts_only_the_periods_it_cuts_short(
+    app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every whole period's counts over the adoption's span are kept once; a range a year earlier reads its whole
+    # periods from them and counts only those it cuts short (the sample's range is twelve months of quarters).
+    at = app("process")
+    counted: list[tuple[date, date, date]] = []
+
+    def recording(original: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
+        def count(history: object, teams: object, practices: object, periods: pl.DataFrame, *rest: object) -> Any:
+            counted.extend(periods.select("period_start", "first_day", "last_day").iter_rows())
+            return original(history, teams, practices, periods, *rest)
+
+        return count
+
+    monkeypatch.setattr("insights.process._adoption_counts", recording(process_module._adoption_counts))
+    monkeypatch.setattr("insights.process_views._pulse_counts", recording(process_views_module._pulse_counts))
+    start, end = cast(tuple[date, date], at.date_input(key="range").value)
+    at.date_input(key="range").set_value((start.replace(year=start.year - 1), end.replace(year=end.year - 1))).run()
+    assert not at.exception
+    assert figure_titled(at, "Is each practice taking hold?")["data"]
+    whole = {
+        period
+        for first_day, last_day in {(first, last) for _, first, last in counted}
+        for period in whole_periods(first_day, last_day, "quarter", 1).iter_rows()
+    }
+    assert counted, "the range a year earlier cuts a quarter short"
+    assert not whole & set(counted), "a whole quarter was counted again"

@@ -3,7 +3,7 @@ the results must be those of computing for the chosen lines directly."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -12,6 +12,7 @@ from polars.testing import assert_frame_equal
 from insights.periods import Granularity, Period, latest_complete_period, periods_between
 from insights.process import (
     AdoptionHistory,
+    KeptCounts,
     adoption_by_period,
     adoption_counts_by_line,
     adoption_history,
@@ -21,10 +22,12 @@ from insights.process import (
     lapsed_teams,
     pooled_adherence,
     process_by_product_line,
+    whole_periods,
 )
 from insights.process_views import process_pulse_by_period, pulse_counts_by_line, pulse_of_lines
 from insights.scope import View, every_line, of_selected_lines, product_lines
 from sample_data.generate import generate
+from sources.files import date_span
 
 Datasets = dict[str, pl.DataFrame]
 
@@ -165,3 +168,44 @@ def test_a_line_without_teams_or_occurrences_sums_to_zeros() -> None:
     assert pulse.get_column("pairs_in_scope").to_list() == [0, 0]
     assert pulse.get_column("adoption_rate").to_list() == [None, None]
     assert pulse_of_lines(counts, [date(2026, 1, 1)], None).get_column("adoption_rate").to_list() == [1.0]
+
+
+@pytest.mark.parametrize(
+    ("granularity", "fiscal_year_start_month"),
+    [("quarter", 1), ("quarter", 2), ("month", 1), ("week", 1), ("year", 4)],
+)
+def test_counts_read_from_kept_whole_periods_are_those_counted_for_the_range(
+    company: tuple[Datasets, AdoptionHistory], granularity: Granularity, fiscal_year_start_month: int
+) -> None:
+    # A range's whole periods come from counts kept for every whole period of the data's span; the periods the range
+    # cuts short, or that lie outside the span, are counted: together, what counting the range gives.
+    datasets, history = company
+    prepared = (history, datasets["teams"], datasets["practices"])
+    first, latest = date_span(datasets["adoption"])
+    assert first is not None
+    assert latest is not None
+    periods = whole_periods(first, latest, granularity, fiscal_year_start_month)
+    span = (periods.item(0, "first_day"), periods.item(periods.height - 1, "last_day"))
+    assert span[0] <= first
+    assert span[1] >= latest
+    ranges = [
+        (date(2025, 11, 1), date(2026, 10, 31)),  # the default's shape: cut short at one end or neither
+        (date(2025, 2, 10), date(2026, 7, 20)),  # cut short at both ends
+        (date(2026, 3, 3), date(2026, 3, 3)),  # one day
+        (first - timedelta(days=200), first + timedelta(days=100)),  # begins before the data
+        (first - timedelta(days=40), latest + timedelta(days=40)),  # around the whole span: runs before and after it
+        (latest + timedelta(days=1), latest + timedelta(days=120)),  # after the data
+        span,  # exactly the kept periods
+    ]
+    key = ("period_start", "product_line")
+    for count, order in ((adoption_counts_by_line, ("practice", *key)), (pulse_counts_by_line, key)):
+        kept = KeptCounts(periods, count(*prepared, granularity, fiscal_year_start_month, *span))
+        assert kept.counts.height > 0
+        for start, end in ranges:
+            expected = count(*prepared, granularity, fiscal_year_start_month, start, end).sort(order)
+            read = count(*prepared, granularity, fiscal_year_start_month, start, end, kept).sort(order)
+            assert_frame_equal(read, expected)
+        # the last range reads every period (nothing counted), and a range inside it reads its whole periods
+        assert kept.counts.sort(order).equals(
+            count(*prepared, granularity, fiscal_year_start_month, *span, kept).sort(order)
+        )
