@@ -7,7 +7,13 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from insights.customer_views import customer_pulse, customer_pulse_by_period, ranked_themes, sentiment_shares
+from insights.customer_views import (
+    customer_pulse,
+    customer_pulse_by_period,
+    pulse_of_periods,
+    ranked_themes,
+    sentiment_shares,
+)
 from insights.customers import (
     feedback_volume,
     matching_feedback,
@@ -47,7 +53,7 @@ from ui.customers_figures import (
     theme_bars_figure,
     theme_trend_figure,
 )
-from ui.page_cache import every_line_cached, page_frame, rows_in_view, view_cached
+from ui.page_cache import every_line_cached, every_line_pulse, page_frame, rows_in_view, view_cached
 
 SOURCES = ("feedback",)
 RANKED_THEMES = 10
@@ -70,11 +76,13 @@ VERBATIM_COLUMNS = (
 
 
 def _kpi_numbers(
-    feedback: pl.DataFrame, in_range: pl.DataFrame, view: View, minimum: int
+    feedback: pl.DataFrame, in_range: pl.DataFrame, view: View, minimum: int, pulse: pl.DataFrame | None
 ) -> tuple[dict[str, Any], dict[str, Any], float | None, bool, pl.DataFrame]:
     """The KPI row's numbers: the period's and the comparison's pulse, the NPS change and its significance, history.
 
-    ``in_range`` is the view's own cut of ``feedback`` (its lines and range), read when every period lies in the range.
+    ``in_range`` is the view's own cut of ``feedback`` (its lines and range), read when every period lies in the range;
+    ``pulse``, when given, is the pulse per period of the view's lines over all the data (``every_line_pulse``), of
+    which the history is a slice.
     """
     # render_kpis checks first
     assert view.period is not None
@@ -83,7 +91,8 @@ def _kpi_numbers(
         view.start, view.end, view.data_end or view.end, view.granularity, view.fiscal_year_start_month
     )
     history_start = window[0].start if window else view.period.start
-    first_day = min(view.comparison.start, history_start, view.period.start)
+    # (with the pulse of every period, the history is a slice of it and only the period and comparison are cut)
+    first_day = min(view.comparison.start, view.period.start, history_start if pulse is None else view.period.start)
     last_day = max(view.comparison.end, view.period.end)
     # One cut by product line of the days all of them span; the periods are slices of it (the rows are in date order).
     # A comparison inside the range (the previous period) needs no cut of its own: the view's is sliced.
@@ -92,11 +101,15 @@ def _kpi_numbers(
     in_period = scope_feedback(lines_cut, None, view.period.start, view.period.end)
     in_comparison = scope_feedback(lines_cut, None, view.comparison.start, view.comparison.end)
     change = nps_change(nps(in_period, min_responses=minimum), nps(in_comparison, min_responses=minimum), on=())
-    history = customer_pulse_by_period(
-        scope_feedback(lines_cut, None, history_start, view.period.end),
-        view.granularity,
-        view.fiscal_year_start_month,
-        minimum,
+    history = (
+        customer_pulse_by_period(
+            scope_feedback(lines_cut, None, history_start, view.period.end),
+            view.granularity,
+            view.fiscal_year_start_month,
+            minimum,
+        )
+        if pulse is None
+        else pulse_of_periods(pulse, history_start, view.period.start)
     )
     # The history's periods are whole, so the period's and the comparison's pulse are its rows when it has them.
     pulses = {row.pop("period_start"): row for row in history.iter_rows(named=True)}
@@ -113,7 +126,7 @@ def render_kpis(
     view: View,
     current: Settings,
     formats: NumberFormat,
-    data_version: str,
+    data: DataBundle,
 ) -> None:
     """NPS, responses, volume, negative share and the ARR behind negative feedback: the period vs its comparison."""
     if view.period is None or view.comparison is None:
@@ -122,11 +135,19 @@ def render_kpis(
             "widen the range or pick a finer granularity."
         )
         return
+    # Every line's history of whole periods is a slice of every period's pulse, counted once: a new range at every
+    # line reads it (a choice of lines counts its range: its pulse is not a sum of the lines' — accounts span lines).
     now, before, nps_delta, significant, history = view_cached(
         "customer_kpis",
-        data_version,
+        data.key,
         view,
-        lambda: _kpi_numbers(feedback, in_range, view, current.nps_min_responses),
+        lambda: _kpi_numbers(
+            feedback,
+            in_range,
+            view,
+            current.nps_min_responses,
+            every_line_pulse(data, view, current.nps_min_responses) if view.lines_filter is None else None,
+        ),
         current.nps_min_responses,
     )
     minimum = current.nps_min_responses
@@ -467,7 +488,7 @@ def main() -> None:
             f"{day_text(view.end, current.locale)}: widen the date range or choose other product lines."
         )
         return
-    render_kpis(feedback, in_range, view, current, formats, data.key)
+    render_kpis(feedback, in_range, view, current, formats, data)
     st.subheader("NPS over time")
     render_nps(data, view, current)
     st.subheader("Themes")

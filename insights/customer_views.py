@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Literal
 
 import polars as pl
@@ -72,6 +73,13 @@ def customer_pulse_by_period(
         period_start(pl.col("date"), granularity, fiscal_year_start_month).alias("period_start"),
     )
     return customer_pulse(with_period, ("period_start",), min_responses).sort("period_start")
+
+
+def pulse_of_periods(pulse_by_period: pl.DataFrame, first_start: date, last_start: date) -> pl.DataFrame:
+    """The rows of a ``customer_pulse_by_period`` result for the periods starting from ``first_start`` to
+    ``last_start``: for whole periods, what ``customer_pulse_by_period`` of those periods' rows alone gives, so the
+    pulse of every period of the data, counted once, serves any range of whole periods."""
+    return pulse_by_period.filter(pl.col("period_start").is_between(first_start, last_start))
 
 
 def sentiment_shares(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:

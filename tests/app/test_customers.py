@@ -258,3 +258,28 @@ def test_choosing_lines_sums_and_cuts_every_lines_nps_and_mix(
     channels = Counter(row["channel"] for row in rows)
     channel_bars = figure_titled(at, "Where it comes from")["data"][0]
     assert dict(zip(channel_bars["y"], channel_bars["x"], strict=True)) == dict(channels)
+
+
+def test_a_new_range_at_every_line_reads_its_kpi_history_from_every_periods_pulse(
+    app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(page=PAGE)
+
+    def computed(*_: object, **__: object) -> None:
+        raise AssertionError("computed again")
+
+    # every period's pulse at every line was counted for the first view; a range a year earlier slices it
+    monkeypatch.setattr("insights.customer_views.customer_pulse_by_period", computed)
+    start, end = header(at).range
+    at.date_input(key="range").set_value((start.replace(year=start.year - 1), end.replace(year=end.year - 1))).run()
+    assert not at.exception
+    period_start, period_end = header(at).period
+    assert period_end.year == end.year - 1
+    value, responses = nps_of(feedback_in(period_start, period_end))
+    card = metric(at, "NPS ·")
+    assert card.label == f"NPS · n={responses:,}"
+    assert card.value == expected_nps_card(value)
+    previous_start, previous_end = header(at).comparison
+    previous_value, _ = nps_of(feedback_in(previous_start, previous_end))
+    assert card.delta == expected_nps_delta(value - previous_value)
+    assert metric(at, "Feedback volume").value == f"{len(feedback_in(period_start, period_end)):,}"

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from insights.customer_views import sentiment_shares
+from insights.customer_views import customer_pulse_by_period, pulse_of_periods, sentiment_shares
 from insights.customers import feedback_volume, nps_by_period, nps_of_lines, scope_feedback, volume_of_lines
-from insights.periods import Granularity
+from insights.periods import Granularity, periods_between
 from insights.scope import View, every_line, of_selected_lines, product_lines
 from sample_data.generate import generate
 
@@ -71,3 +71,25 @@ def test_volumes_and_sentiment_of_chosen_lines_are_summed_or_cut_from_every_line
         chosen = every.filter(pl.col("product_line").is_in(list(lines)))
         assert_frame_equal(of_selected_lines(sentiment, view), sentiment_shares(chosen, ("product_line",)))
     assert every_line(view_of(feedback, selections(feedback)[0])).lines_filter is None
+
+
+@pytest.mark.parametrize(("granularity", "fiscal_year_start_month"), [("month", 1), ("quarter", 2), ("week", 1)])
+def test_the_pulse_of_whole_periods_is_a_slice_of_every_periods_pulse(
+    feedback: pl.DataFrame, granularity: Granularity, fiscal_year_start_month: int
+) -> None:
+    # The Customers page's KPI history at every line: a slice of the pulse of every period of the data, counted once.
+    every_period = customer_pulse_by_period(feedback, granularity, fiscal_year_start_month, min_responses=5)
+    for start, end in ((START, END), (date(2024, 2, 10), date(2025, 7, 20)), (date(2026, 5, 5), date(2026, 5, 6))):
+        whole = [
+            period
+            for period in periods_between(start, end, granularity, fiscal_year_start_month)
+            if start <= period.start and period.end <= end
+        ]
+        if not whole:
+            continue
+        first, last = whole[0], whole[-1]
+        expected = customer_pulse_by_period(
+            scope_feedback(feedback, None, first.start, last.end), granularity, fiscal_year_start_month, 5
+        )
+        assert expected.height == len(whole)
+        assert_frame_equal(pulse_of_periods(every_period, first.start, last.start), expected)
