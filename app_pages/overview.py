@@ -22,7 +22,7 @@ from ui.overview_cache import (
     ranked_notable_changes,
 )
 from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
-from ui.page_cache import page_datasets, prepared_adoption, rows_of_lines
+from ui.page_cache import kept_counts, page_datasets, prepared_adoption, rows_of_lines
 from ui.runtime import warm_in_background
 
 SOURCES = ["metrics", "metric_catalog", "targets", "feedback", "adoption"]
@@ -65,7 +65,8 @@ def inputs_of(shown: View) -> Callable[[], OverviewInputs]:
     def inputs() -> OverviewInputs:
         # Every number reads the feedback of these lines and days: cut once per view, then sliced by date.
         feedback = rows_of_lines(data, "feedback", shown.lines_filter, *feedback_days(shown), FEEDBACK_COLUMNS)
-        return OverviewInputs({**page_datasets(data), "feedback": feedback}, prepared_adoption(data))
+        kept_pulse = kept_counts(data, "pulse", shown.granularity, shown.fiscal_year_start_month)
+        return OverviewInputs({**page_datasets(data), "feedback": feedback}, prepared_adoption(data), kept_pulse)
 
     return inputs
 

@@ -13,11 +13,10 @@ from insights.process import (
     cadence_adherence,
     lapsed_teams,
     pooled_adherence,
-    process_by_product_line,
     teams_in_scope,
 )
-from insights.process_views import practice_markers, practices_slower_than, process_pulse
-from insights.scope import View, every_line
+from insights.process_views import practice_markers, practices_slower_than, process_by_line_of_pulse, process_pulse
+from insights.scope import View, every_line, of_selected_lines
 from sources.files import DataBundle
 from sources.settings import Settings
 from ui.charts import cached_figure, line_colors
@@ -38,6 +37,7 @@ from ui.process_figures import (
     adoption_matrix_figure,
     adoption_trend_figure,
     cached_by_period,
+    counts_by_line,
     markers_caption,
 )
 
@@ -311,21 +311,9 @@ def render_cadences(data: DataBundle, view: View, period: Period, current: Setti
 
 def render_rollup(data: DataBundle, view: View, period: Period) -> None:
     """Teams, adoption, adherence and lapsed cadences per product line, downloadable."""
-    rollup = every_line_cut(
-        "process_by_line",
-        data.key,
-        view,
-        lambda shown: process_by_product_line(
-            data.frame("adoption"),
-            data.frame("teams"),
-            data.frame("practices"),
-            period.start,
-            period.end,
-            period.end,
-            shown.lines_filter,
-            history=prepared_adoption(data),
-        ),
-    )
+    # the period is whole: its row per line of every line's pulse counts (read from those kept), cut to the lines
+    pulse = counts_by_line("pulse", data.key, view.granularity, view.fiscal_year_start_month, period.start, period.end)
+    rollup = of_selected_lines(process_by_line_of_pulse(pulse, period.start), view)
     if rollup.height == 0:
         empty_state(f"No team of the selected product lines was active in {period.label}.")
         return

@@ -33,8 +33,13 @@ from insights.periods import (
     periods_span,
     shift_period,
 )
-from insights.process import AdoptionHistory, adoption_rate, process_by_product_line
-from insights.process_views import pooled_adoption_by_period
+from insights.process import AdoptionHistory, KeptCounts, adoption_rate, process_by_product_line
+from insights.process_views import (
+    pooled_adoption_by_period,
+    process_by_line_of_pulse,
+    pulse_counts_by_line,
+    pulse_of_lines,
+)
 from insights.scope import View
 from sources.contracts import contract_for
 
@@ -198,10 +203,13 @@ def overview_cards(
     view: View,
     min_responses: int = 30,
     history: AdoptionHistory | None = None,
+    kept_pulse: KeptCounts | None = None,
 ) -> pl.DataFrame:
     """One row per Overview card: the catalog's overview metrics in order, then NPS, feedback volume and adoption.
 
-    ``history`` (``adoption_history`` of the adoption dataset) makes the adoption card faster; the numbers are the same.
+    ``history`` (``adoption_history`` of the adoption dataset) makes the adoption card faster, and with it
+    ``kept_pulse`` (``pulse_counts_by_line`` of whole periods in the view's granularity) faster still: its whole
+    periods are read, not counted. The numbers are the same.
     """
     if view.period is None or view.comparison is None:
         return pl.DataFrame(schema=CARD_SCHEMA)
@@ -213,7 +221,7 @@ def overview_cards(
         _metric_cards(datasets, view, period, comparison),
         _nps_card(feedback, view, period, comparison, min_responses),
         _feedback_card(feedback, view, period, comparison),
-        _adoption_card(datasets, view, period, comparison, history),
+        _adoption_card(datasets, view, period, comparison, history, kept_pulse),
     ]
     return pl.concat([card.select(list(CARD_SCHEMA)).cast(CARD_SCHEMA) for card in cards])  # type: ignore[arg-type]
 
@@ -223,10 +231,12 @@ def product_line_scorecard(
     view: View,
     min_responses: int = 30,
     history: AdoptionHistory | None = None,
+    kept_pulse: KeptCounts | None = None,
 ) -> pl.DataFrame:
     """One row per selected product line: each overview metric and its change, NPS and its change, feedback, the top
     negative theme, pooled process adoption (in %) and lapsed team × practice cadences at the period's end.
-    ``history`` (``adoption_history`` of the adoption dataset) makes the process columns faster, with the same numbers.
+    ``history`` (``adoption_history`` of the adoption dataset) makes the process columns faster, with the same numbers,
+    and with it ``kept_pulse`` (``pulse_counts_by_line`` of whole periods) faster still: the period's are read.
 
     A metric's change column is ``<metric>_change``: points for percent metrics, a relative change in % otherwise.
     """
@@ -267,16 +277,28 @@ def product_line_scorecard(
         "product_line",
         pl.col("theme").alias("top_negative_theme"),
     )
-    process = process_by_product_line(
-        _dataset(datasets, "adoption"),
-        _dataset(datasets, "teams"),
-        _dataset(datasets, "practices"),
-        period.start,
-        period.end,
-        as_of=period.end,
-        product_lines=view.lines_filter,
-        history=history,
-    ).select(
+    adoption, teams, practices = (_dataset(datasets, name) for name in ("adoption", "teams", "practices"))
+    by_line = (
+        process_by_product_line(
+            adoption, teams, practices, period.start, period.end, period.end, view.lines_filter, history
+        )
+        if history is None or kept_pulse is None
+        # the period is whole: its row per line of every line's counts (the join to the view's lines cuts them)
+        else process_by_line_of_pulse(
+            pulse_counts_by_line(
+                history,
+                teams,
+                practices,
+                view.granularity,
+                view.fiscal_year_start_month,
+                period.start,
+                period.end,
+                kept_pulse,
+            ),
+            period.start,
+        )
+    )
+    process = by_line.select(
         "product_line",
         (pl.col("adoption_rate") * 100).alias("adoption_rate"),
         "lapsed",
@@ -508,6 +530,7 @@ def _adoption_card(
     period: Period,
     comparison: Period,
     adoption_history: AdoptionHistory | None = None,
+    kept_pulse: KeptCounts | None = None,
 ) -> pl.DataFrame:
     """Pooled adoption (team × practice pairs adopted / pairs in scope, in %) in the period vs the comparison."""
     adoption, teams, practices = (_dataset(datasets, name) for name in ("adoption", "teams", "practices"))
@@ -516,13 +539,24 @@ def _adoption_card(
         # every period from the earliest shown (the comparison or the sparkline's first) to the selected one, in a pass
         first, _ = periods_span(period, comparison, *sparkline_periods(view))
         periods = periods_between(first, period.end, view.granularity, view.fiscal_year_start_month)
+        if kept_pulse is None:
+            pooled_rows = pooled_adoption_by_period(adoption_history, teams, practices, periods, view.lines_filter)
+        else:
+            # whole periods: every line's kept counts summed over the view's lines (pooled adoption is the pulse's)
+            counts = pulse_counts_by_line(
+                adoption_history,
+                teams,
+                practices,
+                view.granularity,
+                view.fiscal_year_start_month,
+                first,
+                period.end,
+                kept_pulse,
+            )
+            pooled_rows = pulse_of_lines(counts, [shown.start for shown in periods], view.lines_filter)
         counted = {
             start: (rate, pairs)
-            for start, rate, pairs in pooled_adoption_by_period(
-                adoption_history, teams, practices, periods, view.lines_filter
-            )
-            .select("period_start", "adoption_rate", "pairs_in_scope")
-            .iter_rows()
+            for start, rate, pairs in pooled_rows.select("period_start", "adoption_rate", "pairs_in_scope").iter_rows()
         }
 
     def pooled(period: Period) -> tuple[float | None, int]:

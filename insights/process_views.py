@@ -158,6 +158,23 @@ def pulse_of_lines(
     )
 
 
+def process_by_line_of_pulse(counts: pl.DataFrame, shown_start: date) -> pl.DataFrame:
+    """``process_by_product_line`` of a whole period (as of its last day) from its rows of ``pulse_counts_by_line``
+    (``period_start`` = ``shown_start``): per product line with a team in scope, its teams, pooled adoption, cadence
+    adherence and lapsed pairs."""
+    return (
+        counts.filter(pl.col("period_start") == shown_start, pl.col("teams") > 0)
+        .select(
+            "product_line",
+            "teams",
+            _share("pairs_adopted", "pairs_in_scope").alias("adoption_rate"),
+            _share("on_time", "intervals").alias("adherence"),
+            "lapsed",
+        )
+        .sort("product_line")
+    )
+
+
 def _pulse_counts(
     history: AdoptionHistory,
     teams: pl.DataFrame,

@@ -25,7 +25,7 @@ from insights.overview import (
     paired_trends,
     product_line_scorecard,
 )
-from insights.process import AdoptionHistory
+from insights.process import AdoptionHistory, KeptCounts
 from insights.scope import View, every_line, of_selected_lines
 from sources.columnar import DerivedCache
 from ui.data import view_copies
@@ -52,6 +52,7 @@ class OverviewInputs:
 
     datasets: Mapping[str, pl.DataFrame]
     history: AdoptionHistory | None = None
+    kept_pulse: KeptCounts | None = None  # the pulse counts of whole periods in the view's granularity (kept_counts)
 
 
 def compute_overview_numbers(inputs: OverviewInputs, view: View, nps_min_responses: int) -> OverviewNumbers:
@@ -59,7 +60,7 @@ def compute_overview_numbers(inputs: OverviewInputs, view: View, nps_min_respons
     datasets, history = inputs.datasets, inputs.history
     card_ids, _ = overview_metrics(datasets["metric_catalog"])
     return OverviewNumbers(
-        cards=overview_cards(datasets, view, nps_min_responses, history),
+        cards=overview_cards(datasets, view, nps_min_responses, history, inputs.kept_pulse),
         coarser=coarser_metric_labels(datasets, card_ids, view),
     )
 
@@ -71,7 +72,7 @@ def compute_trends(inputs: OverviewInputs, view: View, nps_min_responses: int) -
 
 def compute_scorecard(inputs: OverviewInputs, view: View, nps_min_responses: int) -> pl.DataFrame:
     """The scorecard of a view (``product_line_scorecard``): the same for every range around its periods."""
-    return product_line_scorecard(inputs.datasets, view, nps_min_responses, inputs.history)
+    return product_line_scorecard(inputs.datasets, view, nps_min_responses, inputs.history, inputs.kept_pulse)
 
 
 def notable_context(view: View, nps_min_responses: int, number_format: NumberFormat) -> NotableContext | None:

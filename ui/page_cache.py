@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from datetime import date
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import polars as pl
 import streamlit as st
@@ -13,10 +13,11 @@ from insights.customer_views import customer_pulse_by_period
 from insights.customers import keyed_accounts
 from insights.metrics import MONTHLY_METRICS, monthly_metrics, prepare_metrics
 from insights.periods import Granularity, metric_grains
-from insights.process import AdoptionHistory, adoption_history
+from insights.process import AdoptionHistory, KeptCounts, adoption_counts_by_line, adoption_history, whole_periods
+from insights.process_views import pulse_counts_by_line
 from insights.scope import View, every_line, of_selected_lines, rows_in_scope
 from sources.contracts import CONTRACTS
-from sources.files import DataBundle, in_date_order
+from sources.files import DataBundle, date_span, in_date_order
 from ui.data import derived_cache
 
 Result = TypeVar("Result")
@@ -194,6 +195,49 @@ def rows_of_lines(
     """The rows of dataset ``name`` of ``product_lines`` (None = all) in [start, end], with only ``columns`` (None =
     all), cut once per data version, lines, days and columns (shared, not copied)."""
     return _rows_in_view(name, data.key, product_lines, start, end, columns, page_frame(data, name))
+
+
+PerPeriod = Literal["adoption", "pulse"]
+# Every line's counts per period of a range: adoption per practice, and the pulse (pooled adoption, adherence, ...).
+COUNTS_BY_LINE = {"adoption": adoption_counts_by_line, "pulse": pulse_counts_by_line}
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def _kept_counts(
+    kind: PerPeriod, data_version: str, granularity: Granularity, fiscal_year_start_month: int, _data: DataBundle
+) -> KeptCounts | None:
+    # data_version keys the cache (the bundle is the one it names). A second or so at 1M rows for weeks, ~0.1 s for
+    # quarters, once per data version: then read back from disk.
+    first, latest = date_span(_data.frame("adoption"))
+    if first is None or latest is None:
+        return None
+    periods = whole_periods(first, latest, granularity, fiscal_year_start_month)
+    span_start, span_end = periods.item(0, "first_day"), periods.item(periods.height - 1, "last_day")
+
+    def derive() -> dict[str, pl.DataFrame]:
+        counts = COUNTS_BY_LINE[kind](
+            prepared_adoption(_data),
+            _data.frame("teams"),
+            _data.frame("practices"),
+            granularity,
+            fiscal_year_start_month,
+            span_start,
+            span_end,
+        )
+        return {"counts": counts}
+
+    kept = derived_cache().frames(
+        f"process-{kind}-{granularity}", f"{data_version}|{fiscal_year_start_month}", derive, ("counts",)
+    )
+    return KeptCounts(periods, kept["counts"])
+
+
+def kept_counts(
+    data: DataBundle, kind: PerPeriod, granularity: Granularity, fiscal_year_start_month: int
+) -> KeptCounts | None:
+    """Every line's counts (``COUNTS_BY_LINE[kind]``) of every whole period over the adoption rows' span, counted once
+    per data version and kept on disk; None without adoption rows. A range reads its whole periods from them."""
+    return _kept_counts(kind, data.key, granularity, fiscal_year_start_month, data)
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)

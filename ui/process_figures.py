@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -13,9 +13,8 @@ import streamlit as st
 
 from insights.formatting import NumberFormat, format_value
 from insights.periods import Granularity, Period, period_label
-from insights.process import KeptCounts, adoption_counts_by_line, adoption_of_lines, clipped_periods, whole_periods
-from insights.process_views import pulse_counts_by_line, pulse_of_lines
-from sources.files import date_span
+from insights.process import adoption_of_lines, clipped_periods
+from insights.process_views import pulse_of_lines
 from ui.charts import (
     INK,
     MUTED,
@@ -28,56 +27,24 @@ from ui.charts import (
     rounded,
 )
 from ui.components import day_text
-from ui.data import bundle, derived_cache, settings
-from ui.page_cache import prepared_adoption
+from ui.data import bundle, settings
+from ui.page_cache import COUNTS_BY_LINE, PerPeriod, kept_counts, prepared_adoption
 
 _PANELS_PER_ROW = 4
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 _DECIMALS = 4
 NOT_ADOPTED = "#f6f8fa"
-PerPeriod = Literal["adoption", "pulse"]
-_COUNTS_BY_LINE = {"adoption": adoption_counts_by_line, "pulse": pulse_counts_by_line}
-
-
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
-def _kept_counts(
-    kind: PerPeriod, data_version: str, granularity: Granularity, fiscal_year_start_month: int
-) -> KeptCounts | None:
-    # Every line's counts of every whole period over the adoption rows' span, counted once per data version and kept
-    # on disk (a second or so at 1M rows for weeks, ~0.15 s for months): a new range reads its whole periods from them.
-    data = bundle(settings())
-    first, latest = date_span(data.frame("adoption"))
-    if first is None or latest is None:
-        return None
-    periods = whole_periods(first, latest, granularity, fiscal_year_start_month)
-    span_start, span_end = periods.item(0, "first_day"), periods.item(periods.height - 1, "last_day")
-
-    def derive() -> dict[str, pl.DataFrame]:
-        counts = _COUNTS_BY_LINE[kind](
-            prepared_adoption(data),
-            data.frame("teams"),
-            data.frame("practices"),
-            granularity,
-            fiscal_year_start_month,
-            span_start,
-            span_end,
-        )
-        return {"counts": counts}
-
-    kept = derived_cache().frames(
-        f"process-{kind}-{granularity}", f"{data_version}|{fiscal_year_start_month}", derive, ("counts",)
-    )
-    return KeptCounts(periods, kept["counts"])
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def _counts_by_line(
+def counts_by_line(
     kind: PerPeriod, data_version: str, granularity: Granularity, fiscal_year_start_month: int, start: date, end: date
 ) -> pl.DataFrame:
-    # every line's counts per period of the range: the whole periods' read from _kept_counts, the others counted in
-    # one pass over the prepared adoption rows; data_version keys the cache
+    """Every line's counts per period overlapping [start, end] (``COUNTS_BY_LINE[kind]``) on the current data
+    (``data_version`` keys the cache): the whole periods' read from ``kept_counts``, the others counted in one pass
+    over the prepared adoption rows."""
     data = bundle(settings())
-    return _COUNTS_BY_LINE[kind](
+    return COUNTS_BY_LINE[kind](
         prepared_adoption(data),
         data.frame("teams"),
         data.frame("practices"),
@@ -85,7 +52,7 @@ def _counts_by_line(
         fiscal_year_start_month,
         start,
         end,
-        _kept_counts(kind, data_version, granularity, fiscal_year_start_month),
+        kept_counts(data, kind, granularity, fiscal_year_start_month),
     )
 
 
@@ -103,7 +70,7 @@ def cached_by_period(
     current data (``data_version`` keys the cache to the files' version): the counts of every line over the range,
     counted once (``adoption_counts_by_line``, ``pulse_counts_by_line``), summed over the chosen lines — a product-line
     change is a sum, not another pass over the rows."""
-    counts = _counts_by_line(kind, data_version, granularity, fiscal_year_start_month, start, end)
+    counts = counts_by_line(kind, data_version, granularity, fiscal_year_start_month, start, end)
     if kind == "adoption":
         return adoption_of_lines(counts, product_lines)
     periods = clipped_periods(start, end, granularity, fiscal_year_start_month)

@@ -24,7 +24,12 @@ from insights.process import (
     process_by_product_line,
     whole_periods,
 )
-from insights.process_views import process_pulse_by_period, pulse_counts_by_line, pulse_of_lines
+from insights.process_views import (
+    process_by_line_of_pulse,
+    process_pulse_by_period,
+    pulse_counts_by_line,
+    pulse_of_lines,
+)
 from insights.scope import View, every_line, of_selected_lines, product_lines
 from sample_data.generate import generate
 from sources.files import date_span
@@ -209,3 +214,21 @@ def test_counts_read_from_kept_whole_periods_are_those_counted_for_the_range(
         assert kept.counts.sort(order).equals(
             count(*prepared, granularity, fiscal_year_start_month, *span, kept).sort(order)
         )
+
+
+@pytest.mark.parametrize(
+    ("granularity", "fiscal_year_start_month"), [("quarter", 1), ("month", 1), ("week", 1), ("year", 4)]
+)
+def test_the_roll_up_of_a_whole_period_is_its_pulse_counts_per_line(
+    company: tuple[Datasets, AdoptionHistory], granularity: Granularity, fiscal_year_start_month: int
+) -> None:
+    datasets, history = company
+    frames = (datasets["adoption"], datasets["teams"], datasets["practices"])
+    prepared = (history, datasets["teams"], datasets["practices"])
+    compared = 0
+    for period in periods_between(date(2025, 1, 1), date(2026, 9, 30), granularity, fiscal_year_start_month)[-6:]:
+        counts = pulse_counts_by_line(*prepared, granularity, fiscal_year_start_month, period.start, period.end)
+        expected = process_by_product_line(*frames, period.start, period.end, period.end, history=history)
+        assert_frame_equal(process_by_line_of_pulse(counts, period.start), expected)
+        compared += expected.filter(pl.col("lapsed") > 0, pl.col("adherence").is_not_null()).height
+    assert compared  # lines with lapses and adherence among them

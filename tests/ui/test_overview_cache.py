@@ -16,12 +16,14 @@ import insights
 import sources
 import ui
 from insights.formatting import NumberFormat
-from insights.overview import FEEDBACK_COLUMNS, feedback_days
+from insights.overview import ADOPTION_KEY, FEEDBACK_COLUMNS, feedback_days
 from insights.periods import comparison_period, default_date_range, latest_complete_period
-from insights.process import adoption_history
+from insights.process import KeptCounts, adoption_history, whole_periods
+from insights.process_views import pulse_counts_by_line
 from insights.scope import View, data_end, every_line, of_selected_lines, product_lines, rows_in_scope
 from sample_data.generate import generate
 from sources.columnar import DerivedCache
+from sources.files import date_span
 from ui.data import code_version
 from ui.overview_cache import (
     OverviewInputs,
@@ -91,6 +93,35 @@ def test_numbers_are_read_back_equal_and_computed_once_per_key(
     assert_numbers_equal(again, expected)
     kept_numbers(DerivedCache(tmp_path), "data|another view", compute)
     assert calls == ["computed", "computed"]
+
+
+@pytest.mark.parametrize(("granularity", "lines"), [("quarter", None), ("quarter", 2), ("month", 1), ("week", 3)])
+def test_cards_and_scorecard_read_from_kept_pulse_counts_are_those_counted(
+    inputs: OverviewInputs, granularity: str, lines: int | None
+) -> None:
+    # the adoption card's periods are whole: the page reads them from every line's pulse counts kept per period
+    view = overview_view(inputs, granularity, lines)
+    datasets, history = inputs.datasets, inputs.history
+    assert history is not None
+    first, latest = date_span(datasets["adoption"])
+    assert first is not None
+    assert latest is not None
+    periods = whole_periods(first, latest, view.granularity, view.fiscal_year_start_month)
+    span = (periods.item(0, "first_day"), periods.item(periods.height - 1, "last_day"))
+    counts = pulse_counts_by_line(
+        history, datasets["teams"], datasets["practices"], view.granularity, view.fiscal_year_start_month, *span
+    )
+    kept = replace(inputs, kept_pulse=KeptCounts(periods, counts))
+    expected = compute_overview_numbers(inputs, view, 30)
+    found = compute_overview_numbers(kept, view, 30)
+    assert_numbers_equal(found, expected)
+    # and the scorecard's process columns are the period's row per line of the same counts
+    scorecard = compute_scorecard(kept, view, 30)
+    assert_frame_equal(scorecard, compute_scorecard(inputs, view, 30))
+    assert scorecard.get_column("lapsed").sum() > 0
+    adoption = found.cards.filter(pl.col("key") == ADOPTION_KEY).row(0, named=True)
+    assert adoption["value"] is not None
+    assert len(adoption["sparkline"]) > 1
 
 
 def test_weekly_numbers_name_the_metrics_shown_at_a_coarser_grain(tmp_path: Path, inputs: OverviewInputs) -> None:
