@@ -339,9 +339,10 @@ def revenue_metric(catalog: pl.DataFrame) -> tuple[str | None, bool]:
 
 
 def _optional_column(frame: pl.DataFrame, name: str, dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:
-    # Optional contract columns may be absent from a frame; an absent one reads as all nulls.
+    # Optional contract columns may be absent from a frame; an absent one reads as all nulls. A label held compact (a
+    # Categorical, as the dashboard holds segment and region) is text already: cast, it would be copied as strings.
     if name in frame.columns:
-        return pl.col(name).cast(dtype)
+        return pl.col(name) if frame.schema[name] == pl.Categorical and dtype == pl.String else pl.col(name).cast(dtype)
     return pl.lit(None, dtype=dtype).alias(name)
 
 

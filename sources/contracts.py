@@ -31,6 +31,9 @@ class Column:
     aliases: tuple[str, ...] = ()
     # Free text keeps tokens such as "N/A" or "none" as written; other columns read them as empty.
     free_text: bool = False
+    # A text label with few distinct values that no other dataset's column is joined to: the dashboard holds it as a
+    # Categorical (``Contract.compact``), four bytes a row instead of a sixteen-byte string view.
+    compact: bool = False
 
     @property
     def type_name(self) -> str:
@@ -75,6 +78,22 @@ class Contract:
     def empty(self) -> pl.DataFrame:
         """An empty frame with this contract's schema."""
         return pl.DataFrame(schema=self.schema)
+
+    def compact(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` (contract-exact) with its ``compact`` text columns as Categoricals: the same values in a quarter of
+        the memory, and faster to group by. Other columns are shared, not copied."""
+        columns = [
+            column.name for column in self.columns if column.compact and frame.schema.get(column.name) == pl.String
+        ]
+        return frame.with_columns(pl.col(columns).cast(pl.Categorical)) if columns else frame
+
+    def exact(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """A ``compact`` frame back in the contract's types, for what checks, stores or compares contract-exact
+        frames."""
+        columns = [
+            column.name for column in self.columns if column.compact and frame.schema.get(column.name) == pl.Categorical
+        ]
+        return frame.with_columns(pl.col(columns).cast(pl.String)) if columns else frame
 
 
 _TYPE_NAMES: dict[type, str] = {
@@ -126,8 +145,15 @@ METRICS = Contract(
             aliases=("metric_id", "kpi"),
         ),
         _col("value", pl.Float64(), True, "The value, in the metric's unit.", "1250000", aliases=("amount", "val")),
-        _col("segment", pl.String(), False, "Customer segment, when the value is broken down by it.", "Enterprise"),
-        _col("region", pl.String(), False, "Region, when the value is broken down by it.", "EMEA"),
+        _col(
+            "segment",
+            pl.String(),
+            False,
+            "Customer segment, when the value is broken down by it.",
+            "Enterprise",
+            compact=True,
+        ),
+        _col("region", pl.String(), False, "Region, when the value is broken down by it.", "EMEA", compact=True),
     ),
     key=("date", "product_line", "metric", "segment", "region"),
     checks=(
@@ -241,6 +267,7 @@ FEEDBACK = Contract(
             "Where it came from: support, sales, survey, interview, review, …",
             "survey",
             aliases=("source",),
+            compact=True,
         ),
         _col(
             "text",
@@ -252,8 +279,16 @@ FEEDBACK = Contract(
             aliases=("comment", "verbatim", "feedback"),
         ),
         _col("id", pl.String(), False, "Unique id of the piece of feedback.", "FB-000123", aliases=("feedback_id",)),
-        _col("account", pl.String(), False, "Customer account.", "Acme Corp", aliases=("customer", "account_name")),
-        _col("segment", pl.String(), False, "Customer segment.", "Enterprise"),
+        _col(
+            "account",
+            pl.String(),
+            False,
+            "Customer account.",
+            "Acme Corp",
+            aliases=("customer", "account_name"),
+            compact=True,
+        ),
+        _col("segment", pl.String(), False, "Customer segment.", "Enterprise", compact=True),
         _col(
             "account_arr",
             pl.Float64(),
@@ -264,8 +299,16 @@ FEEDBACK = Contract(
             aliases=("arr",),
         ),
         _col("nps_score", pl.Int64(), False, "NPS answer, 0–10.", "9", min=0, max=10, aliases=("nps", "score")),
-        _col("sentiment", pl.String(), False, "One of: " + ", ".join(SENTIMENTS) + ".", "negative", allowed=SENTIMENTS),
-        _col("theme", pl.String(), False, "Theme it was tagged with.", "Pricing", aliases=("topic",)),
+        _col(
+            "sentiment",
+            pl.String(),
+            False,
+            "One of: " + ", ".join(SENTIMENTS) + ".",
+            "negative",
+            allowed=SENTIMENTS,
+            compact=True,
+        ),
+        _col("theme", pl.String(), False, "Theme it was tagged with.", "Pricing", aliases=("topic",), compact=True),
         _col(
             "category",
             pl.String(),
@@ -274,6 +317,7 @@ FEEDBACK = Contract(
             "complaint",
             allowed=CATEGORIES,
             aliases=("type",),
+            compact=True,
         ),
     ),
     key=("id",),
@@ -288,11 +332,13 @@ ADOPTION = Contract(
         _col("team", pl.String(), True, "Team, from the teams list.", "Atlas Core", aliases=("team_name", "squad")),
         _col("product_line", pl.String(), True, "Product line of the team.", "Atlas", aliases=_PRODUCT_LINE),
         _col("practice", pl.String(), True, "Practice, from the practices list.", "QBR"),
-        _col("status", pl.String(), False, "done, late or skipped; empty = done.", "done", allowed=STATUSES),
+        _col(
+            "status", pl.String(), False, "done, late or skipped; empty = done.", "done", allowed=STATUSES, compact=True
+        ),
         _col(
             "artifact", pl.String(), False, "Link or name of what it produced.", "https://wiki/qbr-q2", free_text=True
         ),
-        _col("owner", pl.String(), False, "Who ran it.", "Dana"),
+        _col("owner", pl.String(), False, "Who ran it.", "Dana", compact=True),
     ),
     key=("date", "team", "practice"),
 )

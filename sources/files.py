@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -202,6 +202,28 @@ class DataBundle:
         """The sources that failed, by dataset."""
         return {name: info for name, info in self.sources.items() if info.status == "error"}
 
+    def compact(self) -> DataBundle:
+        """This bundle with each dataset's compact columns as Categoricals (``Contract.compact``): what the dashboard
+        holds in memory. Checks, previews and commits take contract-exact frames: ``exact_frames``."""
+        return replace(self, frames={name: contract_for(name).compact(frame) for name, frame in self.frames.items()})
+
+
+class ExactFrames(Mapping[str, pl.DataFrame]):
+    """Frames by dataset name, each given back contract-exact (``Contract.exact``) when it is read: a compact bundle's
+    frames for what checks, previews or commits them, without copying the datasets nobody reads."""
+
+    def __init__(self, frames: Mapping[str, pl.DataFrame]) -> None:
+        self._frames = frames
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        return contract_for(name).exact(self._frames[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
 
 def load_dataset(data_dir: Path, name: str) -> pl.DataFrame:
     """Read one dataset with its own contract checks; raises DataError listing every problem."""
@@ -315,6 +337,7 @@ def date_span(frame: pl.DataFrame) -> tuple[date | None, date | None]:
 __all__ = [
     "DataBundle",
     "DataError",
+    "ExactFrames",
     "SourceInfo",
     "date_span",
     "in_date_order",

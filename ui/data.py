@@ -15,7 +15,7 @@ import sources
 import ui
 from sources.access import scoped_bundle
 from sources.columnar import DerivedCache
-from sources.contracts import CONTRACTS
+from sources.contracts import CONTRACTS, FEEDBACK
 from sources.current import current_bundle, stored_versions
 from sources.files import DataBundle, load_bundle
 from sources.settings import SECRETS_TABLE, Settings, load_settings
@@ -87,7 +87,14 @@ def _bundle(data_dir: str, files_version: str, versions: tuple[tuple[str, int], 
     # a new process reads their Parquet copies from the store's columnar directory.
     files = load_bundle(Path(data_dir), columnar_dir=_store.columnar_dir / "files")
     key = hashlib.sha256(f"{files_version}:{versions}".encode()).hexdigest()[:16]
-    return replace(current_bundle(files, _store, dict(versions)), key=key)
+    # held compact (labels as Categoricals): 1M rows of each dataset take ~80 MB less, and group faster
+    return replace(current_bundle(files, _store, dict(versions)), key=key).compact()
+
+
+@st.cache_resource(max_entries=2, ttl=3600, show_spinner=False)
+def _compact_sheet(key: str, _frame: pl.DataFrame) -> pl.DataFrame:
+    # key names the read (the sheet's bundle key): its rows are made compact once, not on every run
+    return FEEDBACK.compact(_frame)
 
 
 def bundle(current: Settings) -> DataBundle:
@@ -125,8 +132,8 @@ def every_line_bundle(current: Settings) -> DataBundle:
     state = sheet_state(current, the_store)
     info = sheet_source(state)
     frames = {name: frame for name, frame in loaded.frames.items() if name != "feedback"}
-    if state.read is not None and info.status == "ok":
-        frames["feedback"] = state.read.frame
     # the read time is part of the key, so caches of derived numbers follow each new read of the sheet
     key = hashlib.sha256(f"{loaded.key}:sheet:{info.read_at.isoformat()}:{info.rows}".encode()).hexdigest()[:16]
+    if state.read is not None and info.status == "ok":
+        frames["feedback"] = _compact_sheet(key, state.read.frame)
     return replace(loaded, frames=frames, sources={**loaded.sources, "feedback": info}, key=key)

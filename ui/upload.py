@@ -10,7 +10,7 @@ import streamlit as st
 from insights.formatting import comma_list, markdown_text
 from sources.access import SCOPE_COLUMN, Access
 from sources.contracts import CONTRACTS
-from sources.files import DataBundle
+from sources.files import DataBundle, ExactFrames
 from sources.history import compare_versions
 from sources.parser import DataError
 from sources.settings import Settings
@@ -169,7 +169,16 @@ def _check(
 
         try:
             checked = check_upload(
-                store, name, content, dataset, mode, data.frames, max_bytes=limit, sheet=sheet, progress=step
+                # contract-exact frames: the bundle holds its labels compact
+                store,
+                name,
+                content,
+                dataset,
+                mode,
+                ExactFrames(data.frames),
+                max_bytes=limit,
+                sheet=sheet,
+                progress=step,
             )
         except DataError as error:
             status.update(label=f"{name}: {error.problems.height:,} problems", state="error")

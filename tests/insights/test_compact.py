@@ -1,0 +1,182 @@
+"""The dashboard holds each dataset's labels compact (``Contract.compact``: Categoricals): every number computed on
+compact frames must be the one computed on contract-exact frames, and exact frames come back for checks and commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from insights.business import breakdown, period_table
+from insights.customer_views import customer_pulse_by_period
+from insights.customers import keyed_accounts, nps_by_period, theme_ranking, theme_trend
+from insights.metrics import monthly_metrics, prepare_metrics
+from insights.notable import NotableContext, notable_changes
+from insights.overview import overview_cards, paired_trends, product_line_scorecard
+from insights.periods import comparison_period, default_date_range, latest_complete_period
+from insights.process import adoption_history, adoption_matrix, lapsed_teams, process_by_product_line
+from insights.process_views import process_pulse_by_period
+from insights.scope import View, data_end, product_lines
+from sample_data.generate import generate
+from sources.contracts import CONTRACTS, contract_for
+from sources.files import DataBundle, ExactFrames
+
+Datasets = dict[str, pl.DataFrame]
+
+
+@pytest.fixture(scope="module")
+def exact() -> Datasets:
+    datasets, _ = generate(seed=5, last_month=date(2026, 10, 1))
+    return datasets
+
+
+@pytest.fixture(scope="module")
+def compact(exact: Datasets) -> Datasets:
+    return DataBundle(exact).compact().frames
+
+
+def view_of(datasets: Datasets, granularity: str, lines: int | None) -> View:
+    end = data_end(datasets)
+    assert end is not None
+    start, end = default_date_range(end)
+    period = latest_complete_period(start, end, end, granularity)  # type: ignore[arg-type]
+    assert period is not None
+    every = product_lines(datasets)
+    return View(
+        every[:lines] if lines else every,
+        every,
+        start,
+        end,
+        granularity,  # type: ignore[arg-type]
+        "previous",
+        period,
+        comparison_period(period, "previous"),
+        end,
+    )
+
+
+def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Categorical columns of a result as text: the values compared, not how they are held."""
+    return frame.with_columns(pl.col(pl.Categorical).cast(pl.String))
+
+
+def test_the_compact_labels_are_categoricals_and_come_back_exact(exact: Datasets, compact: Datasets) -> None:
+    marked = 0
+    for name, contract in CONTRACTS.items():
+        for column in contract.columns:
+            expected = pl.Categorical if column.compact else column.dtype
+            assert compact[name].schema[column.name] == expected, (name, column.name)
+            marked += column.compact
+        assert_frame_equal(contract.exact(compact[name]), exact[name])
+        assert contract.exact(exact[name]) is exact[name]  # nothing to do: the frame itself
+    assert marked == 10
+    # the rows stay flagged in date order: a range is still a binary-searched slice
+    assert (
+        compact["feedback"].get_column("date").flags["SORTED_ASC"]
+        == exact["feedback"].get_column("date").flags["SORTED_ASC"]
+    )
+
+
+def test_exact_frames_give_each_dataset_back_when_read(exact: Datasets, compact: Datasets) -> None:
+    frames = ExactFrames(compact)
+    assert len(frames) == len(compact)
+    assert list(frames) == list(compact)
+    assert_frame_equal(frames["adoption"], exact["adoption"])
+    assert frames.get("nothing") is None
+    # a frame missing a compact column (an empty optional dataset) is taken as it is
+    assert_frame_equal(
+        contract_for("metrics").compact(exact["metrics"].drop("segment")).drop("region"),
+        exact["metrics"].drop("segment", "region"),
+    )
+
+
+Computation = Callable[[Datasets, View], pl.DataFrame]
+
+
+def _context(view: View) -> NotableContext:
+    assert view.period is not None
+    assert view.comparison is not None
+    return NotableContext(view.period, view.comparison, view.lines_filter, view.all_product_lines)
+
+
+def _prepared(datasets: Datasets) -> pl.DataFrame:
+    return prepare_metrics(datasets["metrics"], datasets["metric_catalog"])
+
+
+def _breakdown(datasets: Datasets, view: View) -> pl.DataFrame:
+    assert view.period is not None
+    assert view.comparison is not None
+    catalog = datasets["metric_catalog"]
+    return pl.concat(
+        breakdown(_prepared(datasets), catalog, "new_bookings", by, view.period, view.comparison, view.lines_filter)
+        .pipe(as_text)
+        .rename({by: "group"})
+        for by in ("segment", "region")
+    )
+
+
+def _process(datasets: Datasets, view: View) -> pl.DataFrame:
+    assert view.period is not None
+    frames = (datasets["adoption"], datasets["teams"], datasets["practices"])
+    history = adoption_history(datasets["adoption"])
+    start, end = view.period.start, view.period.end
+    return pl.concat(
+        [
+            process_by_product_line(*frames, start, end, end, view.lines_filter, history).select(
+                pl.lit("roll-up").alias("part"), pl.struct(pl.all()).alias("row")
+            ),
+            adoption_matrix(*frames, start, end, view.lines_filter, history=history).select(
+                pl.lit("matrix").alias("part"), pl.struct(pl.all()).alias("row")
+            ),
+            lapsed_teams(*frames, end, product_lines=view.lines_filter, history=history).select(
+                pl.lit("lapsed").alias("part"), pl.struct(pl.all()).alias("row")
+            ),
+        ],
+        how="vertical_relaxed",
+    )
+
+
+COMPUTATIONS: dict[str, Computation] = {
+    "overview cards": lambda datasets, view: overview_cards(datasets, view, 5),
+    "scorecard": lambda datasets, view: product_line_scorecard(datasets, view, 5),
+    "paired trends": lambda datasets, view: paired_trends(datasets, view, 5),
+    "notable changes": lambda datasets, view: notable_changes(datasets, _context(view)),
+    "breakdowns": _breakdown,
+    "period table": lambda datasets, view: period_table(
+        _prepared(datasets),
+        datasets["metric_catalog"],
+        "arr",
+        view.granularity,
+        1,
+        view.lines_filter,
+        view.start,
+        view.end,
+        monthly_metrics(_prepared(datasets), datasets["metric_catalog"]),
+    ),
+    "customer pulse": lambda datasets, view: customer_pulse_by_period(
+        keyed_accounts(datasets["feedback"]), view.granularity, 1, 5
+    ),
+    "nps by period": lambda datasets, view: nps_by_period(datasets["feedback"], view.granularity, by=("product_line",)),
+    "theme ranking": lambda datasets, view: theme_ranking(keyed_accounts(datasets["feedback"])),
+    "theme trend": lambda datasets, view: theme_trend(
+        datasets["feedback"], view.granularity, 1, ["Pricing", "Onboarding"]
+    ),
+    "process": _process,
+    "process pulse": lambda datasets, view: process_pulse_by_period(
+        datasets["adoption"], datasets["teams"], datasets["practices"], view.granularity, 1, view.start, view.end
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(COMPUTATIONS))
+@pytest.mark.parametrize(("granularity", "lines"), [("quarter", None), ("month", 2)])
+def test_numbers_of_compact_frames_are_those_of_exact_frames(
+    exact: Datasets, compact: Datasets, name: str, granularity: str, lines: int | None
+) -> None:
+    view = view_of(exact, granularity, lines)
+    expected = COMPUTATIONS[name](exact, view)
+    assert expected.height > 0
+    assert_frame_equal(as_text(COMPUTATIONS[name](compact, view)), as_text(expected))
