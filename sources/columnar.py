@@ -17,7 +17,7 @@ from sources.contracts import Contract, contract_for
 from sources.parser import PROBLEM_SCHEMA, ROW, ParseResult
 
 # Part of every key: bump it when the parser's output for the same file changes, so older copies are not reused.
-PARSE_FORMAT = "2"
+PARSE_FORMAT = "3"
 _META_SUFFIX = ".json"
 _FRAME_SUFFIX = ".parquet"
 _PROBLEMS_SUFFIX = ".problems.parquet"
@@ -78,6 +78,8 @@ class ParseCache:
         """The parse of this file version when a complete copy exists; None otherwise.
 
         Without ``with_rows`` the frame comes without its ``_row`` column (only the checks between datasets need it).
+        Its compact columns come as written: Categoricals (``Contract.compact``; ``Contract.exact`` gives them back as
+        text).
         """
         stem = self._stem(name, identity)
         try:
@@ -103,7 +105,10 @@ class ParseCache:
         """Keep ``result`` as the parse of this file version, and drop the copies of the file's older versions."""
         self.directory.mkdir(parents=True, exist_ok=True)
         stem = self._stem(name, identity)
-        _write_atomically(self.directory / f"{stem}{_FRAME_SUFFIX}", result.frame.write_parquet)
+        # compact: read back as the dashboard holds it, with no casting in a new process
+        _write_atomically(
+            self.directory / f"{stem}{_FRAME_SUFFIX}", result.contract.compact(result.frame).write_parquet
+        )
         _write_atomically(self.directory / f"{stem}{_PROBLEMS_SUFFIX}", result.problems.write_parquet)
         meta = json.dumps({"format": PARSE_FORMAT, "source": result.source, "notes": list(result.notes)})
         _write_atomically(self.directory / f"{stem}{_META_SUFFIX}", lambda path: path.write_text(meta, "utf-8"))

@@ -233,11 +233,15 @@ def load_dataset(data_dir: Path, name: str) -> pl.DataFrame:
     return result.data()
 
 
-def load_bundle(data_dir: Path, read_at: datetime | None = None, *, columnar_dir: Path | None = None) -> DataBundle:
+def load_bundle(
+    data_dir: Path, read_at: datetime | None = None, *, columnar_dir: Path | None = None, compact: bool = False
+) -> DataBundle:
     """Read every dataset in ``data_dir``, checked against its contract and the datasets it refers to.
 
     With ``columnar_dir``, each file version is parsed once: its parse (frame, problems, notes) and the checks between
     datasets are kept there as Parquet, keyed by the files' path, size and modification time, and read back next time.
+    The frames are contract-exact, or with ``compact`` as the dashboard holds them (``DataBundle.compact``; the kept
+    copies are compact, so a new process reads them so without casting).
     """
     data_dir = Path(data_dir)
     read_at = read_at or datetime.now(UTC)
@@ -283,7 +287,7 @@ def load_bundle(data_dir: Path, read_at: datetime | None = None, *, columnar_dir
         if problems.height:
             sources[name] = SourceInfo(name, origin, "error", 0, read_at, None, None, problems, tuple(result.notes))
             continue
-        frame = in_date_order(parsed[name])
+        frame = in_date_order(contract.compact(parsed[name]) if compact else contract.exact(parsed[name]))
         frames[name] = frame
         first, latest = date_span(frame)
         sources[name] = SourceInfo(

@@ -219,3 +219,38 @@ def test_frames_derived_by_other_code_are_derived_again(tmp_path: Path) -> None:
     again = DerivedCache(tmp_path, code="old").frames("prepared", "v1", lambda: derive("old"), ("rows",))
     assert calls == ["old", "new"]
     assert_frame_equal(again["rows"], old["rows"])
+
+
+def test_the_copies_keep_labels_compact_and_the_bundle_comes_exact_or_compact(
+    tmp_path: Path, parsed: list[str]
+) -> None:
+    feedback = (
+        "date,product_line,channel,text,account,sentiment,theme\n"
+        "2025-01-02,Atlas,survey,Too slow,Acme,negative,Speed\n"
+        "2025-01-03,Atlas,support,Fine,,positive,\n"
+    )
+    data = write_dir(tmp_path / "data", feedback=feedback)
+    columnar = tmp_path / "columnar"
+    fresh = load_bundle(data, READ_AT, columnar_dir=columnar)
+    assert fresh.frame("feedback").height == 2
+    (copy,) = [path for path in columnar.glob("feedback-*.parquet") if not path.name.endswith(".problems.parquet")]
+    # kept compact: a new process reads the labels as the dashboard holds them, with no casting
+    schema = pl.read_parquet_schema(copy)
+    assert [name for name, dtype in schema.items() if dtype == pl.Categorical] == [
+        "channel",
+        "account",
+        "segment",
+        "sentiment",
+        "theme",
+        "category",
+    ]
+    exact = load_bundle(data, READ_AT, columnar_dir=columnar)
+    compact = load_bundle(data, READ_AT, columnar_dir=columnar, compact=True)
+    assert parsed == ["feedback"]  # both read the copy
+    contract = contract_for("feedback")
+    assert exact.frame("feedback").schema == pl.Schema(contract.schema)
+    assert_frame_equal(exact.frame("feedback"), fresh.frame("feedback"))
+    assert compact.frame("feedback").schema["theme"] == pl.Categorical
+    assert_frame_equal(contract.exact(compact.frame("feedback")), fresh.frame("feedback"))
+    # a fresh parse asked for compact is compact too
+    assert_frame_equal(load_bundle(data, READ_AT, compact=True).frame("feedback"), compact.frame("feedback"))
