@@ -10,7 +10,7 @@ import streamlit as st
 
 from insights.formatting import comma_list, markdown_bullets, markdown_text
 from insights.metrics import overview_metrics
-from insights.overview import FEEDBACK_COLUMNS, card_text, feedback_days, revenue_metric_info
+from insights.overview import FEEDBACK_COLUMNS, card_text, company_kpis, feedback_days, revenue_metric_info
 from insights.scope import View, every_line
 from ui.charts import cached_figure, line_colors
 from ui.components import download_csv, empty_state, kpi_card, number_format, open_page
@@ -66,7 +66,9 @@ def inputs_of(shown: View) -> Callable[[], OverviewInputs]:
         # Every number reads the feedback of these lines and days: cut once per view, then sliced by date.
         feedback = rows_of_lines(data, "feedback", shown.lines_filter, *feedback_days(shown), FEEDBACK_COLUMNS)
         kept_pulse = kept_counts(data, "pulse", shown.granularity, shown.fiscal_year_start_month)
-        return OverviewInputs({**page_datasets(data), "feedback": feedback}, prepared_adoption(data), kept_pulse)
+        datasets = {**page_datasets(data), "feedback": feedback}
+        kpis = functools.cache(lambda: company_kpis(datasets, shown))  # the cards' and the notable changes'
+        return OverviewInputs(datasets, prepared_adoption(data), kept_pulse, kpis)
 
     return inputs
 

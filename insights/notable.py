@@ -74,12 +74,15 @@ def notable_changes(
     context: NotableContext,
     thresholds: Thresholds = Thresholds(),
     history: AdoptionHistory | None = None,
+    company_kpis: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Every notable change in the selected period, most important first, each as a sentence a leader can read.
 
-    ``history`` (``adoption_history`` of the adoption dataset) makes the lapse check faster, with the same result.
+    ``history`` (``adoption_history`` of the adoption dataset) makes the lapse check faster, with the same result;
+    ``company_kpis``, the context's ``kpi_table`` when the caller has it (``insights.overview.company_kpis``), spares
+    computing it again.
     """
-    return _ranked(_changes(datasets, context, thresholds, history, per_line=None))
+    return _ranked(_changes(datasets, context, thresholds, history, None, company_kpis))
 
 
 def notable_changes_of_lines(
@@ -88,6 +91,7 @@ def notable_changes_of_lines(
     context: NotableContext,
     thresholds: Thresholds = Thresholds(),
     history: AdoptionHistory | None = None,
+    company_kpis: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``notable_changes`` of the context's product lines, given those of every line (``every_line_changes``).
 
@@ -96,7 +100,7 @@ def notable_changes_of_lines(
     against the chosen lines' growth, movers, the company's misses, roll-outs) are computed. The same rows, in the same
     order, as ``notable_changes`` of the chosen lines.
     """
-    return _ranked(_changes(datasets, context, thresholds, history, per_line=every_line_changes))
+    return _ranked(_changes(datasets, context, thresholds, history, every_line_changes, company_kpis))
 
 
 # The kinds whose rows are about one product line and read that line's data alone (a line target miss has a line).
@@ -109,6 +113,7 @@ def _changes(
     thresholds: Thresholds,
     history: AdoptionHistory | None,
     per_line: pl.DataFrame | None,
+    company_kpis: pl.DataFrame | None,
 ) -> list[pl.DataFrame]:
     catalog = datasets["metric_catalog"]
     # the periods any finding below compares: the selected one, its comparison, and the two before it (divergences)
@@ -129,11 +134,13 @@ def _changes(
 
     if per_line is None:
         divergences = _divergences(values, catalog, datasets["feedback"], context, thresholds)
-        misses = _target_misses(values, catalog, datasets["targets"], context, thresholds)
+        misses = _target_misses(values, catalog, datasets["targets"], context, thresholds, company=company_kpis)
         lapses = _lapses(datasets["adoption"], datasets["teams"], datasets["practices"], context, thresholds, history)
     else:
         divergences, line_misses, lapses = (of_chosen_lines(kind) for kind in _PER_LINE_KINDS)
-        company_misses = _target_misses(values, catalog, datasets["targets"], context, thresholds, lines=False)
+        company_misses = _target_misses(
+            values, catalog, datasets["targets"], context, thresholds, lines=False, company=company_kpis
+        )
         misses = pl.concat([line_misses, company_misses.cast(line_misses.schema)])
     growers = _growers(values, catalog, context, thresholds)
     return [
@@ -309,21 +316,24 @@ def _target_misses(
     thresholds: Thresholds,
     *,
     lines: bool = True,
+    company: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Metrics that missed their target in the selected period by more than ``target_miss``, per line (unless not
-    ``lines``) and company."""
+    ``lines``) and company (``company``: the context's ``kpi_table``, computed here when not given)."""
     period = context.period
     columns = ["metric", "product_line", "value", "target", "target_gap_pct"]
-    company = kpi_table(
-        metrics.metrics,
-        catalog,
-        targets,
-        period,
-        context.comparison,
-        context.product_lines,
-        context.all_product_lines,
-        values=metrics,
-    ).with_columns(pl.lit(None, dtype=pl.String).alias("product_line"))
+    if company is None:
+        company = kpi_table(
+            metrics.metrics,
+            catalog,
+            targets,
+            period,
+            context.comparison,
+            context.product_lines,
+            context.all_product_lines,
+            values=metrics,
+        )
+    company = company.with_columns(pl.lit(None, dtype=pl.String).alias("product_line"))
     # The company is flagged only against a target of its own: one derived from the lines repeats their flags.
     company_metrics = targets.filter(pl.col("product_line").is_null()).get_column("metric").unique().implode()
     company_misses = company.filter((pl.col("status") == "missed") & pl.col("metric").is_in(company_metrics))

@@ -204,8 +204,10 @@ def overview_cards(
     min_responses: int = 30,
     history: AdoptionHistory | None = None,
     kept_pulse: KeptCounts | None = None,
+    kpis: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per Overview card: the catalog's overview metrics in order, then NPS, feedback volume and adoption.
+    ``kpis`` is ``company_kpis`` of the view when the caller has it.
 
     ``history`` (``adoption_history`` of the adoption dataset) makes the adoption card faster, and with it
     ``kept_pulse`` (``pulse_counts_by_line`` of whole periods in the view's granularity) faster still: its whole
@@ -218,7 +220,7 @@ def overview_cards(
         _dataset(datasets, "feedback"), view.lines_filter, *periods_span(period, comparison, *sparkline_periods(view))
     )
     cards = [
-        _metric_cards(datasets, view, period, comparison),
+        _metric_cards(datasets, view, period, comparison, kpis),
         _nps_card(feedback, view, period, comparison, min_responses),
         _feedback_card(feedback, view, period, comparison),
         _adoption_card(datasets, view, period, comparison, history, kept_pulse),
@@ -416,19 +418,34 @@ def _improved(delta: pl.Expr, higher_is_better: pl.Expr) -> pl.Expr:
     )
 
 
-def _metric_cards(datasets: Mapping[str, pl.DataFrame], view: View, period: Period, comparison: Period) -> pl.DataFrame:
-    """Cards for the catalog's overview metrics (kpi_table), in overview order, with their sparklines."""
-    catalog = _dataset(datasets, "metric_catalog")
-    metric_ids, _ = overview_metrics(catalog)
-    kpis = kpi_table(
-        _metrics_for(datasets, view, *periods_span(period, comparison)),
-        catalog,
+def company_kpis(datasets: Mapping[str, pl.DataFrame], view: View) -> pl.DataFrame:
+    """``kpi_table`` of the view's lines in its period against the comparison: the metric cards' numbers, and the
+    company's target misses among the notable changes (``notable_changes(company_kpis=...)``)."""
+    if view.period is None or view.comparison is None:
+        raise ValueError("a view without a selected period has no KPIs")
+    return kpi_table(
+        _metrics_for(datasets, view, *periods_span(view.period, view.comparison)),
+        _dataset(datasets, "metric_catalog"),
         _dataset(datasets, "targets"),
-        period,
-        comparison,
+        view.period,
+        view.comparison,
         view.lines_filter,
         view.all_product_lines,
     )
+
+
+def _metric_cards(
+    datasets: Mapping[str, pl.DataFrame],
+    view: View,
+    period: Period,
+    comparison: Period,
+    kpis: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Cards for the catalog's overview metrics (kpi_table), in overview order, with their sparklines."""
+    catalog = _dataset(datasets, "metric_catalog")
+    metric_ids, _ = overview_metrics(catalog)
+    if kpis is None:
+        kpis = company_kpis(datasets, view)
     order = pl.DataFrame(
         {"metric": metric_ids, "_position": list(range(len(metric_ids)))},
         schema={"metric": pl.String, "_position": pl.Int64},

@@ -53,6 +53,14 @@ class OverviewInputs:
     datasets: Mapping[str, pl.DataFrame]
     history: AdoptionHistory | None = None
     kept_pulse: KeptCounts | None = None  # the pulse counts of whole periods in the view's granularity (kept_counts)
+    # the view's company_kpis, made once when first asked for: the cards and the notable changes share them
+    company_kpis: Callable[[], pl.DataFrame] | None = None
+
+    def kpis_of(self, view: View) -> pl.DataFrame | None:
+        """``company_kpis`` of ``view`` (the view these inputs are for) when they are given and it has a period."""
+        if self.company_kpis is None or view.period is None or view.comparison is None:
+            return None
+        return self.company_kpis()
 
 
 def compute_overview_numbers(inputs: OverviewInputs, view: View, nps_min_responses: int) -> OverviewNumbers:
@@ -60,7 +68,7 @@ def compute_overview_numbers(inputs: OverviewInputs, view: View, nps_min_respons
     datasets, history = inputs.datasets, inputs.history
     card_ids, _ = overview_metrics(datasets["metric_catalog"])
     return OverviewNumbers(
-        cards=overview_cards(datasets, view, nps_min_responses, history, inputs.kept_pulse),
+        cards=overview_cards(datasets, view, nps_min_responses, history, inputs.kept_pulse, inputs.kpis_of(view)),
         coarser=coarser_metric_labels(datasets, card_ids, view),
     )
 
@@ -97,7 +105,7 @@ def compute_notable_changes(
     context = notable_context(view, nps_min_responses, number_format)
     if context is None:
         return pl.DataFrame(schema=NOTABLE_SCHEMA)
-    return notable_changes(inputs.datasets, context, history=inputs.history)
+    return notable_changes(inputs.datasets, context, history=inputs.history, company_kpis=inputs.kpis_of(view))
 
 
 def compute_ranked_notable_changes(
@@ -117,11 +125,13 @@ def compute_ranked_notable_changes(
     if context is None:
         return headline_changes(pl.DataFrame(schema=NOTABLE_SCHEMA))
     if every_line_changes is None:
-        changes = notable_changes(inputs.datasets, context, history=inputs.history)
+        changes = notable_changes(inputs.datasets, context, history=inputs.history, company_kpis=inputs.kpis_of(view))
     elif view.lines_filter is None:
         changes = every_line_changes  # the view's own
     else:
-        changes = notable_changes_of_lines(every_line_changes, inputs.datasets, context, history=inputs.history)
+        changes = notable_changes_of_lines(
+            every_line_changes, inputs.datasets, context, history=inputs.history, company_kpis=inputs.kpis_of(view)
+        )
     return headline_changes(changes, limit=limit)
 
 

@@ -16,7 +16,7 @@ import insights
 import sources
 import ui
 from insights.formatting import NumberFormat
-from insights.overview import ADOPTION_KEY, FEEDBACK_COLUMNS, feedback_days
+from insights.overview import ADOPTION_KEY, FEEDBACK_COLUMNS, company_kpis, feedback_days
 from insights.periods import comparison_period, default_date_range, latest_complete_period
 from insights.process import KeptCounts, adoption_history, whole_periods
 from insights.process_views import pulse_counts_by_line
@@ -122,6 +122,35 @@ def test_cards_and_scorecard_read_from_kept_pulse_counts_are_those_counted(
     adoption = found.cards.filter(pl.col("key") == ADOPTION_KEY).row(0, named=True)
     assert adoption["value"] is not None
     assert len(adoption["sparkline"]) > 1
+
+
+@pytest.mark.parametrize(("granularity", "lines"), [("quarter", None), ("quarter", 2), ("month", 1), ("week", 3)])
+def test_the_cards_and_notable_changes_share_the_views_kpi_table(
+    inputs: OverviewInputs, granularity: str, lines: int | None
+) -> None:
+    # the page makes the view's kpi_table once for the metric cards and the company's target misses
+    view = overview_view(inputs, granularity, lines)
+    asked: list[View] = []
+
+    def kpis() -> pl.DataFrame:
+        asked.append(view)
+        return company_kpis(inputs.datasets, view)
+
+    shared = replace(inputs, company_kpis=functools.cache(kpis))
+    number_format = NumberFormat("EUR", "de_DE")
+    assert_numbers_equal(compute_overview_numbers(shared, view, 30), compute_overview_numbers(inputs, view, 30))
+    every = compute_notable_changes(inputs, every_line(view), 30, number_format)
+    for with_every_line in (None, every):
+        expected = compute_ranked_notable_changes(inputs, view, 30, number_format, 7, with_every_line)
+        found = compute_ranked_notable_changes(shared, view, 30, number_format, 7, with_every_line)
+        assert_frame_equal(found, expected)
+    assert asked == [view]  # made once, read by each
+    if lines is None:
+        assert_frame_equal(
+            compute_notable_changes(shared, view, 30, number_format),
+            compute_notable_changes(inputs, view, 30, number_format),
+        )
+        assert expected.filter(pl.col("kind") == "off_target").height > 0  # misses among them
 
 
 def test_weekly_numbers_name_the_metrics_shown_at_a_coarser_grain(tmp_path: Path, inputs: OverviewInputs) -> None:
