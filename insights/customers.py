@@ -209,7 +209,7 @@ def theme_ranking(feedback: pl.DataFrame) -> pl.DataFrame:
     per_account = (
         feedback.lazy()
         .select("theme", "account", "sentiment")
-        .with_columns(_theme_or_untagged())
+        .with_columns(_theme_or_untagged(feedback))
         .group_by("theme", "account")
         .agg(
             pl.len().cast(pl.Int64).alias("mentions"),
@@ -227,6 +227,7 @@ def theme_ranking(feedback: pl.DataFrame) -> pl.DataFrame:
         counts.join(arr_by_theme, on="theme", how="left")
         .collect()
         .with_columns(
+            _as_text(),
             pl.col("arr").fill_null(0.0),
             _negative_share(pl.col("negative"), pl.col("with_sentiment")).alias("negative_share"),
         )
@@ -246,24 +247,25 @@ def theme_trend(
 ) -> pl.DataFrame:
     """Mentions per theme per period, with 0 for a period in the data where the theme was not raised."""
     # Lazy until here, so that only the two columns read are filtered (not the text and the rest of each row).
-    with_period = (
+    mentions = (
         feedback.lazy()
         .select("theme", "date")
         .filter(pl.col("date").is_not_null())
-        .select(
-            _theme_or_untagged(),
+        .group_by(
+            _theme_or_untagged(feedback),
             period_start(pl.col("date"), granularity, fiscal_year_start_month).alias("period_start"),
         )
+        .agg(pl.len().cast(pl.Int64).alias("mentions"))
         .collect()
+        .with_columns(_as_text())
     )
     # The periods come from all the feedback, so a theme's line has its zeros even where only other themes spoke.
-    periods = with_period.select("period_start").unique()
+    periods = mentions.select("period_start").unique()
     theme_names = (
-        with_period.select("theme").unique()
+        mentions.select("theme").unique()
         if themes is None
         else pl.DataFrame({"theme": list(themes)}, schema={"theme": pl.String}).unique()
     )
-    mentions = with_period.group_by("theme", "period_start").agg(pl.len().cast(pl.Int64).alias("mentions"))
     return (
         theme_names.join(periods, how="cross")
         .join(mentions, on=["theme", "period_start"], how="left")
@@ -277,9 +279,10 @@ def top_negative_theme(feedback: pl.DataFrame, by: Sequence[str] = ("product_lin
     negative_counts = (
         feedback.lazy()
         .filter(pl.col("sentiment") == "negative")
-        .with_columns(_theme_or_untagged())
+        .with_columns(_theme_or_untagged(feedback))
         .group_by(*by, "theme")
         .agg(pl.len().cast(pl.Int64).alias("negative"))
+        .with_columns(_as_text())
         .sort(
             *by,
             "negative",
@@ -340,9 +343,16 @@ def _negative_share(negative: pl.Expr, with_sentiment: pl.Expr) -> pl.Expr:
     return pl.when(with_sentiment > 0).then(negative / with_sentiment).otherwise(None)
 
 
-def _theme_or_untagged() -> pl.Expr:
-    # A categorical theme column (the loader's) is read as text, so it joins with themes given as text.
+def _theme_or_untagged(feedback: pl.DataFrame) -> pl.Expr:
+    # A compact (Categorical) theme stays one while rows are grouped: text for every row would be copied first. The
+    # results give it back as text (_as_text), so they join with themes given as text.
+    if feedback.schema.get("theme") == pl.Categorical:
+        return pl.col("theme").fill_null(pl.lit(UNTAGGED, dtype=pl.Categorical)).alias("theme")
     return pl.col("theme").cast(pl.String).fill_null(UNTAGGED).alias("theme")
+
+
+def _as_text(theme: str = "theme") -> pl.Expr:
+    return pl.col(theme).cast(pl.String)
 
 
 def _latest_account_arr(feedback: pl.DataFrame) -> pl.DataFrame:

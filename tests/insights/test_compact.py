@@ -12,7 +12,7 @@ from polars.testing import assert_frame_equal
 
 from insights.business import breakdown, period_table
 from insights.customer_views import customer_pulse_by_period
-from insights.customers import keyed_accounts, nps_by_period, theme_ranking, theme_trend
+from insights.customers import UNTAGGED, keyed_accounts, nps_by_period, theme_ranking, theme_trend, top_negative_theme
 from insights.metrics import monthly_metrics, prepare_metrics
 from insights.notable import NotableContext, notable_changes
 from insights.overview import overview_cards, paired_trends, product_line_scorecard
@@ -180,3 +180,22 @@ def test_numbers_of_compact_frames_are_those_of_exact_frames(
     expected = COMPUTATIONS[name](exact, view)
     assert expected.height > 0
     assert_frame_equal(as_text(COMPUTATIONS[name](compact, view)), as_text(expected))
+
+
+def test_untagged_feedback_is_one_theme_with_any_written_so_compact_or_not(exact: Datasets) -> None:
+    # rows without a theme count with those written as the untagged label itself: one theme, its account once
+    rows = (
+        exact["feedback"]
+        .head(6)
+        .with_columns(
+            pl.Series("theme", [None, UNTAGGED, "Pricing", None, UNTAGGED, "Pricing"], dtype=pl.String),
+            pl.lit("Acme").alias("account"),
+        )
+    )
+    compact_rows = contract_for("feedback").compact(rows)
+    assert compact_rows.schema["theme"] == pl.Categorical
+    ranking = theme_ranking(rows)
+    assert ranking.filter(pl.col("theme") == UNTAGGED).select("mentions", "accounts").row(0) == (4, 1)
+    assert_frame_equal(theme_ranking(keyed_accounts(compact_rows)), ranking)
+    assert_frame_equal(theme_trend(compact_rows, "month"), theme_trend(rows, "month"))
+    assert_frame_equal(top_negative_theme(compact_rows, by=()), top_negative_theme(rows, by=()))
