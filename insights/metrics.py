@@ -181,7 +181,7 @@ def targets_for_periods(
     company_targets = (
         applicable.filter(pl.col("product_line").is_null()).select(_PERIOD_KEY, "metric", "target")
         if all_selected
-        else pl.DataFrame(schema={_PERIOD_KEY: pl.Date, "metric": pl.String, "target": pl.Float64})
+        else pl.DataFrame(schema={_PERIOD_KEY: pl.Date, "metric": applicable.schema["metric"], "target": pl.Float64})
     )
     combined_line_targets = (
         line_targets.group_by(_PERIOD_KEY, "metric")

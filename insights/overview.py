@@ -40,7 +40,7 @@ from insights.process_views import (
     pulse_counts_by_line,
     pulse_of_lines,
 )
-from insights.scope import View
+from insights.scope import View, as_text
 from sources.contracts import contract_for
 
 # Keys of the cards that do not come from the metric catalog.
@@ -248,6 +248,7 @@ def product_line_scorecard(
     period, comparison = view.period, view.comparison
     catalog = _dataset(datasets, "metric_catalog")
     metric_ids, _ = overview_metrics(catalog)
+    # each part has a row per line, its line as text (the datasets may hold it compact) to join the lines
     scorecard = lines.join(
         _metric_columns(
             _metrics_for(datasets, view, *periods_span(period, comparison)),
@@ -306,10 +307,10 @@ def product_line_scorecard(
         "lapsed",
     )
     return (
-        scorecard.join(nps_columns, on="product_line", how="left")
-        .join(feedback_counts, on="product_line", how="left")
-        .join(themes, on="product_line", how="left")
-        .join(process, on="product_line", how="left")
+        scorecard.join(as_text(nps_columns), on="product_line", how="left")
+        .join(as_text(feedback_counts), on="product_line", how="left")
+        .join(as_text(themes), on="product_line", how="left")
+        .join(as_text(process), on="product_line", how="left")
         .with_columns(
             pl.col("nps_responses").fill_null(0),
             pl.col("nps_low_confidence").fill_null(True),
@@ -341,8 +342,8 @@ def paired_trends(datasets: Mapping[str, pl.DataFrame], view: View, min_response
         feedback, view.granularity, view.fiscal_year_start_month, by=("product_line",), min_responses=min_responses
     ).select("product_line", "period_start", pl.col("nps").round(_DECIMALS), "responses")
     return (
-        grid.join(revenue, on=["product_line", "period_start"], how="left")
-        .join(nps_values, on=["product_line", "period_start"], how="left")
+        grid.join(as_text(revenue), on=["product_line", "period_start"], how="left")
+        .join(as_text(nps_values), on=["product_line", "period_start"], how="left")
         .with_columns(pl.col("responses").fill_null(0))
         .with_columns((pl.col("responses") < min_responses).alias("low_confidence"))
         .select(list(PAIRED_SCHEMA))
@@ -454,13 +455,14 @@ def _metric_cards(
     sparkline_rows = _metrics_for(datasets, view, *periods_span(*periods)) if periods else _dataset(datasets, "metrics")
     sparklines = _metric_sparklines(sparkline_rows, catalog, metric_ids, view)
     return (
-        order.join(catalog.select("metric", "label", "unit", "higher_is_better"), on="metric", how="inner")
+        # a row per metric each, their ids as text to join the order (the datasets may hold them compact)
+        order.join(as_text(catalog.select("metric", "label", "unit", "higher_is_better")), on="metric", how="inner")
         .join(
-            kpis.select("metric", "value", "previous", "delta", "delta_pct", "improved", "target", "status"),
+            as_text(kpis.select("metric", "value", "previous", "delta", "delta_pct", "improved", "target", "status")),
             on="metric",
             how="left",
         )
-        .join(sparklines, on="metric", how="left")
+        .join(as_text(sparklines), on="metric", how="left")
         .sort("_position")
         .select(
             pl.col("metric").alias("key"),
@@ -692,7 +694,7 @@ def _metric_columns(
             continue
         change = pl.col("delta") if change_basis(str(units[metric])) == "points" else pl.col("delta_pct") * 100
         per_line = compared.filter(pl.col("metric") == metric).select(
-            "product_line",
+            pl.col("product_line").cast(pl.String),
             pl.col("value").alias(metric),
             change.alias(f"{metric}_change"),
         )

@@ -141,6 +141,14 @@ def _day(day: date, locale: str) -> str:
     return format_date(day, "d MMM y", locale=locale)
 
 
+def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (a small result: a row per line, metric, period, ...) with its Categorical columns as text, to join a
+    frame made in code: the dashboard holds the datasets' labels compact (``Contract.compact``), and text joins no
+    Categorical."""
+    columns = [name for name, dtype in frame.schema.items() if dtype == pl.Categorical]
+    return frame.with_columns(pl.col(columns).cast(pl.String)) if columns else frame
+
+
 def product_lines(datasets: Mapping[str, pl.DataFrame]) -> tuple[str, ...]:
     """Every product line that appears in the business, customer or process data, sorted."""
     found: set[str] = set()

@@ -17,7 +17,7 @@ from sources.contracts import Contract, contract_for
 from sources.parser import PROBLEM_SCHEMA, ROW, ParseResult
 
 # Part of every key: bump it when the parser's output for the same file changes, so older copies are not reused.
-PARSE_FORMAT = "3"
+PARSE_FORMAT = "4"
 _META_SUFFIX = ".json"
 _FRAME_SUFFIX = ".parquet"
 _PROBLEMS_SUFFIX = ".problems.parquet"

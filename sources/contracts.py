@@ -31,8 +31,10 @@ class Column:
     aliases: tuple[str, ...] = ()
     # Free text keeps tokens such as "N/A" or "none" as written; other columns read them as empty.
     free_text: bool = False
-    # A text label with few distinct values that no other dataset's column is joined to: the dashboard holds it as a
-    # Categorical (``Contract.compact``), four bytes a row instead of a sixteen-byte string view.
+    # A text label with few distinct values: the dashboard holds it as a Categorical (``Contract.compact``), four bytes
+    # a row instead of a sixteen-byte string view. Datasets join on such columns as Categoricals (every dataset's
+    # product_line, metric, team and practice are compact); a frame made in code joins their small results as text
+    # (``insights.scope.as_text``).
     compact: bool = False
 
     @property
@@ -135,7 +137,15 @@ METRICS = Contract(
             "2025-06-01",
             aliases=("day", "period", "period_start", "month", "week"),
         ),
-        _col("product_line", pl.String(), True, "Product line the value belongs to.", "Atlas", aliases=_PRODUCT_LINE),
+        _col(
+            "product_line",
+            pl.String(),
+            True,
+            "Product line the value belongs to.",
+            "Atlas",
+            aliases=_PRODUCT_LINE,
+            compact=True,
+        ),
         _col(
             "metric",
             pl.String(),
@@ -143,6 +153,7 @@ METRICS = Contract(
             "Metric id from the metric catalog.",
             "arr",
             aliases=("metric_id", "kpi"),
+            compact=True,
         ),
         _col("value", pl.Float64(), True, "The value, in the metric's unit.", "1250000", aliases=("amount", "val")),
         _col(
@@ -173,6 +184,7 @@ METRIC_CATALOG = Contract(
             "Metric id, as used in metrics and targets.",
             "arr",
             aliases=("metric_id", "id"),
+            compact=True,
         ),
         _col("label", pl.String(), True, "Name shown on the dashboard.", "ARR", aliases=("name",)),
         _col("unit", pl.String(), True, "One of: " + ", ".join(UNITS) + ".", "currency", allowed=UNITS),
@@ -221,7 +233,7 @@ TARGETS = Contract(
     name="targets",
     row="a target for a metric over a period",
     columns=(
-        _col("metric", pl.String(), True, "Metric id from the catalog.", "arr", aliases=("metric_id",)),
+        _col("metric", pl.String(), True, "Metric id from the catalog.", "arr", aliases=("metric_id",), compact=True),
         _col(
             "period_start",
             pl.Date(),
@@ -241,6 +253,7 @@ TARGETS = Contract(
             "Product line; empty = the whole company.",
             "Atlas",
             aliases=_PRODUCT_LINE,
+            compact=True,
         ),
     ),
     key=("metric", "product_line", "period_start"),
@@ -259,7 +272,9 @@ FEEDBACK = Contract(
             "2025-06-03",
             aliases=("created", "created_at", "day"),
         ),
-        _col("product_line", pl.String(), True, "Product line it is about.", "Atlas", aliases=_PRODUCT_LINE),
+        _col(
+            "product_line", pl.String(), True, "Product line it is about.", "Atlas", aliases=_PRODUCT_LINE, compact=True
+        ),
         _col(
             "channel",
             pl.String(),
@@ -329,9 +344,19 @@ ADOPTION = Contract(
     row="one occurrence of a practice by a team",
     columns=(
         _col("date", pl.Date(), True, "Day the practice happened.", "2025-06-10", aliases=("day",)),
-        _col("team", pl.String(), True, "Team, from the teams list.", "Atlas Core", aliases=("team_name", "squad")),
-        _col("product_line", pl.String(), True, "Product line of the team.", "Atlas", aliases=_PRODUCT_LINE),
-        _col("practice", pl.String(), True, "Practice, from the practices list.", "QBR"),
+        _col(
+            "team",
+            pl.String(),
+            True,
+            "Team, from the teams list.",
+            "Atlas Core",
+            aliases=("team_name", "squad"),
+            compact=True,
+        ),
+        _col(
+            "product_line", pl.String(), True, "Product line of the team.", "Atlas", aliases=_PRODUCT_LINE, compact=True
+        ),
+        _col("practice", pl.String(), True, "Practice, from the practices list.", "QBR", compact=True),
         _col(
             "status", pl.String(), False, "done, late or skipped; empty = done.", "done", allowed=STATUSES, compact=True
         ),
@@ -347,7 +372,7 @@ PRACTICES = Contract(
     name="practices",
     row="one practice",
     columns=(
-        _col("practice", pl.String(), True, "Practice name.", "QBR", aliases=("name",)),
+        _col("practice", pl.String(), True, "Practice name.", "QBR", aliases=("name",), compact=True),
         _col(
             "cadence_days",
             pl.Int64(),
@@ -369,8 +394,18 @@ TEAMS = Contract(
     name="teams",
     row="one team",
     columns=(
-        _col("team", pl.String(), True, "Team name.", "Atlas Core", aliases=("team_name", "squad", "name")),
-        _col("product_line", pl.String(), True, "Product line the team works on.", "Atlas", aliases=_PRODUCT_LINE),
+        _col(
+            "team", pl.String(), True, "Team name.", "Atlas Core", aliases=("team_name", "squad", "name"), compact=True
+        ),
+        _col(
+            "product_line",
+            pl.String(),
+            True,
+            "Product line the team works on.",
+            "Atlas",
+            aliases=_PRODUCT_LINE,
+            compact=True,
+        ),
         _col("pm", pl.String(), False, "The team's product manager.", "Dana", aliases=("product_manager",)),
         _col("active_from", pl.Date(), False, "First day the team existed.", "2023-01-01", aliases=("from",)),
         _col("active_to", pl.Date(), False, "Last day the team existed; empty = still active.", "", aliases=("to",)),
@@ -393,7 +428,15 @@ EVENTS = Contract(
             free_text=True,
             aliases=("name", "title"),
         ),
-        _col("product_line", pl.String(), False, "Product line; empty = all.", "Atlas", aliases=_PRODUCT_LINE),
+        _col(
+            "product_line",
+            pl.String(),
+            False,
+            "Product line; empty = all.",
+            "Atlas",
+            aliases=_PRODUCT_LINE,
+            compact=True,
+        ),
         _col(
             "kind",
             pl.String(),

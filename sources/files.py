@@ -267,7 +267,11 @@ def load_bundle(
     if kept_checks is not None:
         cross = kept_checks
     else:
-        cross = reference_problems({name: results[name] for name in parsed}, parsed)
+        # contract-exact: a copy read back holds its labels compact, a file parsed now as text
+        exact = {
+            name: replace(results[name], frame=results[name].contract.exact(results[name].frame)) for name in parsed
+        }
+        cross = reference_problems(exact, {name: result.frame.drop(ROW) for name, result in exact.items()})
         if cache is not None and _unchanged(identities):
             cache.write_checks(data_dir, checks_key, cross)
     frames: dict[str, pl.DataFrame] = {}
