@@ -53,7 +53,7 @@ from ui.customers_figures import (
     theme_bars_figure,
     theme_trend_figure,
 )
-from ui.page_cache import every_line_cached, every_line_pulse, page_frame, rows_in_view, view_cached
+from ui.page_cache import every_line_cached, every_line_pulse, rows_in_view, view_cached
 
 SOURCES = ("feedback",)
 RANKED_THEMES = 10
@@ -473,7 +473,7 @@ def main() -> None:
     """Lay out the page for the current view."""
     current, data, view = open_page("Customer & Market Insights", SOURCES)
     formats = number_format(current)
-    feedback = page_frame(data, "feedback")
+    feedback = data.frame("feedback")
     if feedback.height == 0:
         empty_state(
             "There is no feedback to show: the feedback dataset is missing or was rejected (see the Data page)."

@@ -10,7 +10,6 @@ import polars as pl
 import streamlit as st
 
 from insights.customer_views import customer_pulse_by_period
-from insights.customers import keyed_accounts
 from insights.metrics import MONTHLY_METRICS, monthly_metrics, prepare_metrics
 from insights.periods import Granularity, metric_grains
 from insights.process import AdoptionHistory, KeptCounts, adoption_counts_by_line, adoption_history, whole_periods
@@ -72,20 +71,6 @@ def monthly_metric_rows_of(data: DataBundle, metric: str) -> pl.DataFrame:
     return _rows_of_metric("monthly", data.key, metric, monthly_metric_rows(data))
 
 
-@st.cache_resource(max_entries=2, ttl=3600, show_spinner=False)
-def _keyed_feedback(data_version: str, _feedback: pl.DataFrame) -> pl.DataFrame:
-    # data_version keys the cache; the other columns are the bundle's own (shared, not copied)
-    return keyed_accounts(_feedback)
-
-
-def page_frame(data: DataBundle, name: str) -> pl.DataFrame:
-    """The dataset ``name`` as the pages compute on it: the bundle's frame, the feedback with its accounts keyed
-    (``keyed_accounts``, once per data version)."""
-    if name == "feedback":
-        return _keyed_feedback(data.key, data.frame(name))
-    return data.frame(name)
-
-
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _every_line_pulse(
     data_version: str,
@@ -106,14 +91,14 @@ def every_line_pulse(data: DataBundle, view: View, min_responses: int) -> pl.Dat
     """``customer_pulse_by_period`` of every feedback row (every line of the bundle) in the view's granularity, once
     per data version: a range's history of whole periods is a slice of it (``pulse_of_periods``)."""
     return _every_line_pulse(
-        data.key, view.granularity, view.fiscal_year_start_month, min_responses, page_frame(data, "feedback")
+        data.key, view.granularity, view.fiscal_year_start_month, min_responses, data.frame("feedback")
     )
 
 
 def page_datasets(data: DataBundle) -> Mapping[str, pl.DataFrame]:
-    """Every dataset of the bundle by name (``page_frame``), the metrics prepared for roll-ups, and those rolled up
-    per month (``MONTHLY_METRICS``): what the insights functions take."""
-    datasets = {name: page_frame(data, name) for name in CONTRACTS}
+    """Every dataset of the bundle by name, the metrics prepared for roll-ups, and those rolled up per month
+    (``MONTHLY_METRICS``): what the insights functions take."""
+    datasets = {name: data.frame(name) for name in CONTRACTS}
     datasets["metrics"] = prepared_metrics(data)
     datasets[MONTHLY_METRICS] = monthly_metric_rows(data)
     return datasets
@@ -194,7 +179,7 @@ def rows_of_lines(
 ) -> pl.DataFrame:
     """The rows of dataset ``name`` of ``product_lines`` (None = all) in [start, end], with only ``columns`` (None =
     all), cut once per data version, lines, days and columns (shared, not copied)."""
-    return _rows_in_view(name, data.key, product_lines, start, end, columns, page_frame(data, name))
+    return _rows_in_view(name, data.key, product_lines, start, end, columns, data.frame(name))
 
 
 PerPeriod = Literal["adoption", "pulse"]
