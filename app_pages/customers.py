@@ -23,7 +23,6 @@ from insights.customers import (
     nps_change,
     nps_of_lines,
     scope_feedback,
-    theme_ranking,
     theme_trend,
     verbatims,
     volume_of_lines,
@@ -53,7 +52,7 @@ from ui.customers_figures import (
     theme_bars_figure,
     theme_trend_figure,
 )
-from ui.page_cache import every_line_cached, every_line_pulse, rows_in_view, view_cached
+from ui.page_cache import every_line_cached, every_line_pulse, rows_in_view, theme_ranking_of_view, view_cached
 
 SOURCES = ("feedback",)
 RANKED_THEMES = 10
@@ -288,16 +287,20 @@ def render_nps(data: DataBundle, view: View, current: Settings) -> None:
         )
 
 
-def _theme_numbers(feedback: pl.DataFrame, view: View) -> tuple[pl.DataFrame, list[str], pl.DataFrame]:
-    """Themes ranked, the top ones by volume, and their mentions per period."""
-    ranking = theme_ranking(feedback)
+def _theme_numbers(
+    data: DataBundle, feedback: pl.DataFrame, view: View
+) -> tuple[pl.DataFrame, list[str], pl.DataFrame]:
+    """Themes ranked, the top ones by volume, and their mentions per period (``feedback``: the view's cut)."""
+    ranking = theme_ranking_of_view(data, view, feedback)
     top_themes = ranked_themes(ranking, "volume", TREND_THEMES).get_column("theme").to_list()
     return ranking, top_themes, theme_trend(feedback, view.granularity, view.fiscal_year_start_month, themes=top_themes)
 
 
-def render_themes(feedback: pl.DataFrame, view: View, formats: NumberFormat, data_version: str) -> None:
-    """Themes ranked by volume and by the ARR behind them, then the top themes' mentions over time."""
-    ranking, top_themes, trend = view_cached("themes", data_version, view, lambda: _theme_numbers(feedback, view))
+def render_themes(data: DataBundle, feedback: pl.DataFrame, view: View, formats: NumberFormat) -> None:
+    """Themes ranked by volume and by the ARR behind them, then the top themes' mentions over time (``feedback``: the
+    view's cut of the bundle's)."""
+    data_version = data.key
+    ranking, top_themes, trend = view_cached("themes", data_version, view, lambda: _theme_numbers(data, feedback, view))
     by_volume = ranked_themes(ranking, "volume", RANKED_THEMES)
     by_arr = ranked_themes(ranking, "arr", RANKED_THEMES)
     volume_column, arr_column = st.columns(2)
@@ -492,7 +495,7 @@ def main() -> None:
     st.subheader("NPS over time")
     render_nps(data, view, current)
     st.subheader("Themes")
-    render_themes(in_range, view, formats, data.key)
+    render_themes(data, in_range, view, formats)
     st.subheader("Channels, kinds and sentiment")
     render_mix(data, view, formats)
     st.subheader("Verbatims")

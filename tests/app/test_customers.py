@@ -283,3 +283,33 @@ def test_a_new_range_at_every_line_reads_its_kpi_history_from_every_periods_puls
     previous_value, _ = nps_of(feedback_in(previous_start, previous_end))
     assert card.delta == expected_nps_delta(value - previous_value)
     assert metric(at, "Feedback volume").value == f"{len(feedback_in(period_start, period_end)):,}"
+
+
+def test_a_new_range_at_every_line_ranks_themes_by_arr_from_the_kept_mention_order(
+    app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(page=PAGE)
+
+    def computed(*_: object, **__: object) -> None:
+        raise AssertionError("counted from the range's rows")
+
+    # at every line, a range's ranking reads the feedback with its mention order (kept once per data version)
+    monkeypatch.setattr("ui.page_cache.theme_ranking", computed)
+    start, end = header(at).range
+    earlier = (start.replace(year=start.year - 1), end.replace(year=end.year - 1))
+    at.date_input(key="range").set_value(earlier).run()
+    assert not at.exception
+    # Each account once per theme, at the ARR of its latest row with one in the range (a same-day tie: the larger).
+    latest: dict[str, tuple[str, float]] = {}
+    themes: dict[str, set[str]] = {}
+    for row in feedback_in(*earlier):
+        if row["account"]:
+            themes.setdefault(row["theme"] or "(untagged)", set()).add(row["account"])
+            if row["account_arr"]:
+                known = (row["date"], float(row["account_arr"]))
+                latest[row["account"]] = max(latest.get(row["account"], known), known)
+    arr = {theme: sum(latest[a][1] for a in accounts if a in latest) for theme, accounts in themes.items()}
+    bars = figure_titled(at, "Most ARR behind it:")["data"][0]
+    expected = sorted(arr.items(), key=lambda item: (-item[1], item[0]))
+    assert list(bars["y"]) == [theme for theme, _ in expected][: len(bars["y"])]
+    assert list(bars["x"]) == pytest.approx([value for _, value in expected][: len(bars["x"])])

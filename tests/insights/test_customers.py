@@ -10,6 +10,8 @@ from polars.testing import assert_frame_equal
 
 from insights.customer_views import customer_pulse, customer_pulse_by_period
 from insights.customers import (
+    MENTION_ORDER,
+    UNTAGGED,
     feedback_volume,
     keyed_accounts,
     newest_first,
@@ -19,7 +21,9 @@ from insights.customers import (
     nps_standard_error,
     scope_feedback,
     sentiment_mix,
+    theme_mention_order,
     theme_ranking,
+    theme_ranking_between,
     theme_trend,
     top_negative_theme,
     verbatims,
@@ -948,6 +952,60 @@ def _many_accounts_feedback() -> pl.DataFrame:
             }
         )
     return feedback_frame(rows)
+
+
+RANKING_RANGES = [
+    (date(2025, 1, 1), date(2025, 12, 31)),  # every row
+    (date(2025, 3, 15), date(2025, 8, 14)),  # cut in the middle of months
+    (date(2025, 6, 1), date(2025, 6, 1)),  # one day
+    (date(2025, 11, 20), date(2026, 3, 31)),  # past the last rows
+    (date(2024, 1, 1), date(2024, 12, 31)),  # before the first: nothing
+]
+
+
+@pytest.mark.parametrize("form", ["exact", "compact", "compact in date order"])
+def test_theme_ranking_between_is_the_ranking_of_the_range(form: str) -> None:
+    # Same-day ties, accounts without an ARR, rows without an account, themes missing or written "(untagged)", rows
+    # out of date order; the bundle's form is compact and sorted by date (a range is a slice of it).
+    feedback = _many_accounts_feedback().with_columns(
+        pl.when(pl.int_range(pl.len()) % 29 == 0).then(pl.lit(UNTAGGED)).otherwise(pl.col("theme")).alias("theme")
+    )
+    if form != "exact":
+        feedback = FEEDBACK.compact(feedback)
+    if form == "compact in date order":
+        feedback = feedback.sort("date", maintain_order=True)
+    order = theme_mention_order(feedback)
+    assert order.columns == list(MENTION_ORDER)
+    assert order.height == feedback.height
+    for start, end in RANKING_RANGES:
+        expected = theme_ranking(scope_feedback(feedback, None, start, end))
+        assert_frame_equal(theme_ranking_between(feedback, order, start, end), expected)
+    assert theme_ranking_between(feedback, order, *RANKING_RANGES[0])["accounts"].sum() > 23
+
+
+def test_theme_ranking_between_counts_each_account_once_at_its_latest_arr_in_the_range() -> None:
+    rows = [
+        (date(2025, 1, 1), "Pricing", "Acme", 300.0),
+        (date(2025, 1, 1), "Pricing", "Acme", 100.0),  # the same day: the larger ARR is the latest of 1 January
+        (date(2025, 2, 1), "Support", "Acme", None),  # no ARR: the ARR stays that of 1 January
+        (date(2025, 3, 1), "Pricing", "Acme", 50.0),
+        (date(2025, 3, 2), "Support", "Beta", 10.0),
+    ]
+    feedback = feedback_frame(
+        [
+            {"date": day, "product_line": "Atlas", "theme": theme, "account": account, "account_arr": arr}
+            for day, theme, account, arr in rows
+        ]
+    )
+    order = theme_mention_order(feedback)
+
+    def arr_by_theme(start: date, end: date) -> dict[str, tuple[int, float]]:
+        ranking = theme_ranking_between(feedback, order, start, end)
+        return {row["theme"]: (row["accounts"], row["arr"]) for row in ranking.iter_rows(named=True)}
+
+    assert arr_by_theme(date(2025, 1, 1), date(2025, 2, 28)) == {"Pricing": (1, 300.0), "Support": (1, 300.0)}
+    assert arr_by_theme(date(2025, 1, 1), date(2025, 3, 31)) == {"Pricing": (1, 50.0), "Support": (2, 60.0)}
+    assert arr_by_theme(date(2025, 2, 1), date(2025, 2, 1)) == {"Support": (1, 0.0)}
 
 
 def test_keyed_accounts_change_the_type_and_nothing_else() -> None:
