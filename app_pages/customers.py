@@ -12,19 +12,20 @@ from insights.customer_views import (
     customer_pulse_by_period,
     pulse_of_periods,
     ranked_themes,
-    sentiment_shares,
+    shares_of_sentiment,
 )
 from insights.customers import (
-    feedback_volume,
     matching_feedback,
     newest_first,
     nps,
-    nps_by_period,
+    nps_by_period_of_days,
     nps_change,
     nps_of_lines,
     scope_feedback,
-    theme_trend,
+    sentiment_mix_of_days,
+    theme_trend_of_days,
     verbatims,
+    volume_of_days,
     volume_of_lines,
 )
 from insights.formatting import NumberFormat, comma_list, format_count, format_value
@@ -52,7 +53,14 @@ from ui.customers_figures import (
     theme_bars_figure,
     theme_trend_figure,
 )
-from ui.page_cache import every_line_cached, every_line_pulse, rows_in_view, theme_ranking_of_view, view_cached
+from ui.page_cache import (
+    every_line_cached,
+    every_line_pulse,
+    feedback_days_of,
+    rows_in_view,
+    theme_ranking_of_view,
+    view_cached,
+)
 
 SOURCES = ("feedback",)
 RANKED_THEMES = 10
@@ -246,8 +254,9 @@ def render_nps(data: DataBundle, view: View, current: Settings) -> None:
         "nps_by_line",
         data_version,
         view,
-        lambda shown: nps_by_period(
-            rows_in_view(data, "feedback", shown),
+        lambda shown: nps_by_period_of_days(
+            feedback_days_of(data),
+            shown.scope,
             view.granularity,
             view.fiscal_year_start_month,
             min_responses=minimum,
@@ -293,7 +302,10 @@ def _theme_numbers(
     """Themes ranked, the top ones by volume, and their mentions per period (``feedback``: the view's cut)."""
     ranking = theme_ranking_of_view(data, view, feedback)
     top_themes = ranked_themes(ranking, "volume", TREND_THEMES).get_column("theme").to_list()
-    return ranking, top_themes, theme_trend(feedback, view.granularity, view.fiscal_year_start_month, themes=top_themes)
+    trend = theme_trend_of_days(
+        feedback_days_of(data), view.scope, view.granularity, view.fiscal_year_start_month, themes=top_themes
+    )
+    return ranking, top_themes, trend
 
 
 def render_themes(data: DataBundle, feedback: pl.DataFrame, view: View, formats: NumberFormat) -> None:
@@ -371,10 +383,12 @@ def render_mix(data: DataBundle, view: View, formats: NumberFormat) -> None:
         view,
         lambda shown: (
             {
-                category: feedback_volume(rows_in_view(data, "feedback", shown), ("product_line", category))
+                category: volume_of_days(feedback_days_of(data), shown.scope, ("product_line", category))
                 for category in MIX_CATEGORIES
             },
-            sentiment_shares(rows_in_view(data, "feedback", shown), ("product_line",)),
+            shares_of_sentiment(
+                sentiment_mix_of_days(feedback_days_of(data), shown.scope, ("product_line",)), ("product_line",)
+            ),
         ),
     )
     volumes = view_cached(

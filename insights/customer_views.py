@@ -84,20 +84,21 @@ def pulse_of_periods(pulse_by_period: pl.DataFrame, first_start: date, last_star
 
 def sentiment_shares(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
     """Per group of ``by``: positive, neutral and negative shares of the rows that carry one of those sentiments."""
+    return shares_of_sentiment(sentiment_mix(feedback, by), by)
+
+
+def shares_of_sentiment(mix: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    """``sentiment_shares`` from the ``sentiment_mix`` of the same rows (or ``sentiment_mix_of_days``)."""
     with_sentiment = pl.col("positive") + pl.col("neutral") + pl.col("negative")
-    return (
-        sentiment_mix(feedback, by)
-        .with_columns(with_sentiment.alias("with_sentiment"))
-        .select(
-            *by,
-            "positive",
-            "neutral",
-            "negative",
-            "with_sentiment",
-            _share(pl.col("positive"), pl.col("with_sentiment")).alias("positive_share"),
-            _share(pl.col("neutral"), pl.col("with_sentiment")).alias("neutral_share"),
-            _share(pl.col("negative"), pl.col("with_sentiment")).alias("negative_share"),
-        )
+    return mix.with_columns(with_sentiment.alias("with_sentiment")).select(
+        *by,
+        "positive",
+        "neutral",
+        "negative",
+        "with_sentiment",
+        _share(pl.col("positive"), pl.col("with_sentiment")).alias("positive_share"),
+        _share(pl.col("neutral"), pl.col("with_sentiment")).alias("neutral_share"),
+        _share(pl.col("negative"), pl.col("with_sentiment")).alias("negative_share"),
     )
 
 

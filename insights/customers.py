@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import polars as pl
@@ -15,6 +15,8 @@ UNTAGGED = "(untagged)"
 _Z_95 = 1.96
 _PROMOTER_MIN = 9
 _DETRACTOR_MAX = 6
+_NPS_COUNTS = ("responses", "promoters", "passives", "detractors")
+_SENTIMENT_COUNTS = ("positive", "neutral", "negative", "total")
 
 
 def scope_feedback(
@@ -40,8 +42,12 @@ def keyed_accounts(feedback: pl.DataFrame) -> pl.DataFrame:
 def nps(feedback: pl.DataFrame, by: Sequence[str] = (), min_responses: int = 30) -> pl.DataFrame:
     """NPS, its response count, the promoter/passive/detractor mix and a low-confidence flag, per group of ``by``."""
     # lazy, so that only the columns the counts read are filtered (not the text of every scored row)
+    return _nps_of_counts(_nps_counts(feedback, by), by, min_responses)
+
+
+def _nps_counts(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
     scored = feedback.lazy().filter(pl.col("nps_score").is_not_null())
-    counts = _aggregate(
+    return _aggregate(
         scored,
         by,
         pl.len().cast(pl.Int64).alias("responses"),
@@ -49,14 +55,13 @@ def nps(feedback: pl.DataFrame, by: Sequence[str] = (), min_responses: int = 30)
         pl.col("nps_score").is_between(_DETRACTOR_MAX + 1, _PROMOTER_MIN - 1).sum().cast(pl.Int64).alias("passives"),
         (pl.col("nps_score") <= _DETRACTOR_MAX).sum().cast(pl.Int64).alias("detractors"),
     )
-    return _nps_of_counts(counts, by, min_responses)
 
 
 def nps_of_lines(by_line: pl.DataFrame, product_lines: Sequence[str] | None, min_responses: int = 30) -> pl.DataFrame:
     """``nps_by_period(..., by=())`` of ``product_lines`` (None = all) from ``nps_by_period`` per product line (of every
     line): the responses, promoters, passives and detractors summed over those lines, NPS and shares from the sums."""
     rows = rows_in_scope(by_line, product_lines, None, None)
-    counts = _aggregate(rows, ("period_start",), pl.col("responses", "promoters", "passives", "detractors").sum())
+    counts = _aggregate(rows, ("period_start",), pl.col(_NPS_COUNTS).sum())
     return _nps_of_counts(counts, ("period_start",), min_responses)
 
 
@@ -182,7 +187,11 @@ def _volume_shares(counts: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
 
 def sentiment_mix(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
     """Positive, neutral, negative and unknown counts per group of ``by``, with the negative share."""
-    counts = _aggregate(
+    return _sentiment_of_counts(_sentiment_counts(feedback, by), by)
+
+
+def _sentiment_counts(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    return _aggregate(
         feedback,
         by,
         (pl.col("sentiment") == "positive").sum().cast(pl.Int64).alias("positive"),
@@ -190,6 +199,9 @@ def sentiment_mix(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
         (pl.col("sentiment") == "negative").sum().cast(pl.Int64).alias("negative"),
         pl.len().cast(pl.Int64).alias("total"),
     )
+
+
+def _sentiment_of_counts(counts: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
     with_sentiment = pl.col("positive") + pl.col("neutral") + pl.col("negative")
     return counts.select(
         *by,
@@ -332,8 +344,13 @@ def theme_trend(
         )
         .agg(pl.len().cast(pl.Int64).alias("mentions"))
         .collect()
-        .with_columns(_theme_as_text())
     )
+    return _trend_of_mentions(mentions, themes)
+
+
+def _trend_of_mentions(mentions: pl.DataFrame, themes: Sequence[str] | None) -> pl.DataFrame:
+    # mentions: per theme (compact or text) and period_start, of the periods with feedback
+    mentions = mentions.with_columns(_theme_as_text())
     # The periods come from all the feedback, so a theme's line has its zeros even where only other themes spoke.
     periods = mentions.select("period_start").unique()
     theme_names = (
@@ -400,6 +417,88 @@ def newest_first(feedback: pl.DataFrame, limit: int | None = None) -> pl.DataFra
         feedback = feedback.slice(int(dates.search_sorted(boundary, side="left")))
     ordered = feedback.sort("date", descending=True, nulls_last=True, maintain_order=True)
     return ordered if limit is None else ordered.head(limit)
+
+
+# --- counts per day -------------------------------------------------------------------------------------------------
+# A date range's NPS per period, volumes, sentiment and theme mentions are sums of its days' counts: the same numbers
+# as counting its rows, summed from tens of thousands of rows (days × lines × ...) instead of up to a million.
+
+# The tables of feedback_days, each with a date and a product line.
+FEEDBACK_DAYS = ("nps", "channel", "category", "sentiment", "themes")
+
+
+def feedback_days(feedback: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The feedback counted per day and product line (``FEEDBACK_DAYS``): NPS responses, mentions per channel and per
+    category, sentiment, and mentions per theme (untagged as ``UNTAGGED``). Rows without a date are counted under a
+    null date, which no range holds."""
+    by_line = ("date", "product_line")
+    return {
+        "nps": _nps_counts(feedback, by_line),
+        "channel": _aggregate(feedback, (*by_line, "channel"), pl.len().cast(pl.Int64).alias("mentions")),
+        "category": _aggregate(feedback, (*by_line, "category"), pl.len().cast(pl.Int64).alias("mentions")),
+        "sentiment": _sentiment_counts(feedback, by_line),
+        "themes": _aggregate(
+            feedback.lazy().select(*by_line, _theme_or_untagged(feedback)),
+            (*by_line, "theme"),
+            pl.len().cast(pl.Int64).alias("mentions"),
+        ),
+    }
+
+
+def nps_by_period_of_days(
+    days: Mapping[str, pl.DataFrame],
+    scope: tuple[Sequence[str] | None, date, date],
+    granularity: Granularity,
+    fiscal_year_start_month: int = 1,
+    by: Sequence[str] = ("product_line",),
+    min_responses: int = 30,
+) -> pl.DataFrame:
+    """``nps_by_period`` of the feedback in ``scope`` (product lines, None = all; first and last day), from its
+    ``feedback_days``."""
+    in_scope = (
+        rows_in_scope(days["nps"], *scope)
+        .lazy()
+        .with_columns(period_start(pl.col("date"), granularity, fiscal_year_start_month).alias("period_start"))
+    )
+    keys = (*by, "period_start")
+    return _nps_of_counts(_aggregate(in_scope, keys, pl.col(_NPS_COUNTS).sum()), keys, min_responses)
+
+
+def volume_of_days(
+    days: Mapping[str, pl.DataFrame], scope: tuple[Sequence[str] | None, date, date], by: Sequence[str]
+) -> pl.DataFrame:
+    """``feedback_volume(..., by)`` of the feedback in ``scope`` (product lines, first and last day), from its
+    ``feedback_days``; ``by`` holds ``channel`` or ``category``, and may hold ``product_line``."""
+    table = "channel" if "channel" in by else "category"
+    counts = _aggregate(rows_in_scope(days[table], *scope), by, pl.col("mentions").sum().cast(pl.Int64))
+    return _volume_shares(counts, by)
+
+
+def sentiment_mix_of_days(
+    days: Mapping[str, pl.DataFrame], scope: tuple[Sequence[str] | None, date, date], by: Sequence[str]
+) -> pl.DataFrame:
+    """``sentiment_mix(..., by)`` of the feedback in ``scope`` (product lines, first and last day), from its
+    ``feedback_days``; ``by``: ``product_line`` or nothing."""
+    counts = _aggregate(rows_in_scope(days["sentiment"], *scope), by, pl.col(_SENTIMENT_COUNTS).sum())
+    return _sentiment_of_counts(counts, by)
+
+
+def theme_trend_of_days(
+    days: Mapping[str, pl.DataFrame],
+    scope: tuple[Sequence[str] | None, date, date],
+    granularity: Granularity,
+    fiscal_year_start_month: int = 1,
+    themes: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """``theme_trend`` of the feedback in ``scope`` (product lines, first and last day), from its ``feedback_days``."""
+    mentions = (
+        rows_in_scope(days["themes"], *scope)
+        .lazy()
+        .group_by("theme", period_start(pl.col("date"), granularity, fiscal_year_start_month).alias("period_start"))
+        .agg(pl.col("mentions").sum().cast(pl.Int64))
+        .collect()
+    )
+    return _trend_of_mentions(mentions, themes)
 
 
 def _aggregate(frame: pl.DataFrame | pl.LazyFrame, by: Sequence[str], *aggregations: pl.Expr) -> pl.DataFrame:

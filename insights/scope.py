@@ -69,6 +69,11 @@ class View:
         """The product lines to filter on, or None when all are selected (no filter needed)."""
         return None if self.all_selected else self.product_lines
 
+    @property
+    def scope(self) -> tuple[tuple[str, ...] | None, date, date]:
+        """The product lines (None = all) and the first and last day of the range: what ``rows_in_scope`` cuts."""
+        return self.lines_filter, self.start, self.end
+
     def summary(self, locale: str = "en_US") -> str:
         """One line for the page header: 'Q3 FY26 vs Q2 FY26 · 5 product lines · data to 31 Oct 2026'."""
         parts = []

@@ -244,9 +244,9 @@ def test_choosing_lines_sums_and_cuts_every_lines_nps_and_mix(
         raise AssertionError("computed again")
 
     # per line for every line already: choosing lines cuts the lines' NPS and sums the split and the volumes
-    monkeypatch.setattr("insights.customers.nps_by_period", computed)
-    monkeypatch.setattr("insights.customers.feedback_volume", computed)
-    monkeypatch.setattr("insights.customer_views.sentiment_shares", computed)
+    monkeypatch.setattr("insights.customers.nps_by_period_of_days", computed)
+    monkeypatch.setattr("insights.customers.volume_of_days", computed)
+    monkeypatch.setattr("insights.customers.sentiment_mix_of_days", computed)
     line = pricing_line()
     at.multiselect(key="lines").set_value([line]).run()
     assert not at.exception

@@ -3,17 +3,34 @@ chosen lines: the results must be those of computing for the chosen lines direct
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from insights.customer_views import customer_pulse_by_period, pulse_of_periods, sentiment_shares
-from insights.customers import feedback_volume, nps_by_period, nps_of_lines, scope_feedback, volume_of_lines
+from insights.customer_views import customer_pulse_by_period, pulse_of_periods, sentiment_shares, shares_of_sentiment
+from insights.customers import (
+    FEEDBACK_DAYS,
+    UNTAGGED,
+    feedback_days,
+    feedback_volume,
+    nps_by_period,
+    nps_by_period_of_days,
+    nps_of_lines,
+    scope_feedback,
+    sentiment_mix,
+    sentiment_mix_of_days,
+    theme_trend,
+    theme_trend_of_days,
+    volume_of_days,
+    volume_of_lines,
+)
 from insights.periods import Granularity, periods_between
 from insights.scope import View, every_line, of_selected_lines, product_lines
 from sample_data.generate import generate
+from sources.contracts import FEEDBACK
 
 START, END = date(2025, 11, 1), date(2026, 10, 31)
 
@@ -93,3 +110,48 @@ def test_the_pulse_of_whole_periods_is_a_slice_of_every_periods_pulse(
         )
         assert expected.height == len(whole)
         assert_frame_equal(pulse_of_periods(every_period, first.start, last.start), expected)
+
+
+@pytest.mark.parametrize("form", ["exact", "compact"])
+def test_a_ranges_numbers_are_sums_of_its_days(feedback: pl.DataFrame, form: str) -> None:
+    # The Customers page's NPS per period, volumes, sentiment and theme trend of a range are summed from the feedback
+    # counted per day and line: the same as counting the range's rows, for any range, lines and granularity. Rows
+    # without a score, a kind, a sentiment, a theme or a date (counted under none) are among them.
+    index = pl.int_range(pl.len())
+    rows = feedback.with_columns(
+        pl.when(index % 7 == 0).then(None).otherwise(pl.col("category")).alias("category"),
+        pl.when(index % 11 == 0).then(None).otherwise(pl.col("sentiment")).alias("sentiment"),
+        pl.when(index % 13 == 0).then(None).otherwise(pl.col("theme")).alias("theme"),
+        pl.when(index % 97 == 0).then(None).otherwise(pl.col("date")).alias("date"),
+    )
+    if form == "compact":
+        rows = FEEDBACK.compact(rows)
+    days = feedback_days(rows)
+    assert set(days) == set(FEEDBACK_DAYS)
+    assert days["channel"].get_column("mentions").sum() == rows.height  # every row once, dated or not
+    ranges = ((START, END), (date(2024, 2, 10), date(2025, 7, 20)), (date(2026, 5, 5), date(2026, 5, 6)))
+    for (start, end), lines in itertools.product(ranges, [None, *selections(feedback)[:3]]):
+        scope = (lines, start, end)
+        in_scope = scope_feedback(rows, lines, start, end)
+        grains: tuple[tuple[Granularity, int], ...] = (("month", 1), ("quarter", 2), ("week", 1))
+        for granularity, fiscal_year_start_month in grains:
+            assert_frame_equal(
+                nps_by_period_of_days(days, scope, granularity, fiscal_year_start_month, min_responses=30),
+                nps_by_period(in_scope, granularity, fiscal_year_start_month, min_responses=30),
+            )
+            assert_frame_equal(
+                nps_by_period_of_days(days, scope, granularity, fiscal_year_start_month, by=()),
+                nps_by_period(in_scope, granularity, fiscal_year_start_month, by=()),
+            )
+            for themes in (None, ["Pricing", UNTAGGED, "not a theme"]):
+                assert_frame_equal(
+                    theme_trend_of_days(days, scope, granularity, fiscal_year_start_month, themes),
+                    theme_trend(in_scope, granularity, fiscal_year_start_month, themes),
+                )
+        for by in (("product_line", "channel"), ("category",), ("product_line", "category")):
+            assert_frame_equal(volume_of_days(days, scope, by), feedback_volume(in_scope, by))
+        for per_line in (("product_line",), ()):
+            assert_frame_equal(sentiment_mix_of_days(days, scope, per_line), sentiment_mix(in_scope, per_line))
+            assert_frame_equal(
+                shares_of_sentiment(sentiment_mix(in_scope, per_line), per_line), sentiment_shares(in_scope, per_line)
+            )
