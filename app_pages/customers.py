@@ -54,9 +54,9 @@ from ui.customers_figures import (
     theme_trend_figure,
 )
 from ui.page_cache import (
+    daily_feedback,
     every_line_cached,
     every_line_pulse,
-    feedback_days_of,
     rows_in_view,
     theme_ranking_of_view,
     view_cached,
@@ -255,7 +255,7 @@ def render_nps(data: DataBundle, view: View, current: Settings) -> None:
         data_version,
         view,
         lambda shown: nps_by_period_of_days(
-            feedback_days_of(data),
+            daily_feedback(data)["nps"],
             shown.scope,
             view.granularity,
             view.fiscal_year_start_month,
@@ -303,7 +303,7 @@ def _theme_numbers(
     ranking = theme_ranking_of_view(data, view, feedback)
     top_themes = ranked_themes(ranking, "volume", TREND_THEMES).get_column("theme").to_list()
     trend = theme_trend_of_days(
-        feedback_days_of(data), view.scope, view.granularity, view.fiscal_year_start_month, themes=top_themes
+        daily_feedback(data), view.scope, view.granularity, view.fiscal_year_start_month, themes=top_themes
     )
     return ranking, top_themes, trend
 
@@ -383,11 +383,11 @@ def render_mix(data: DataBundle, view: View, formats: NumberFormat) -> None:
         view,
         lambda shown: (
             {
-                category: volume_of_days(feedback_days_of(data), shown.scope, ("product_line", category))
+                category: volume_of_days(daily_feedback(data), shown.scope, ("product_line", category))
                 for category in MIX_CATEGORIES
             },
             shares_of_sentiment(
-                sentiment_mix_of_days(feedback_days_of(data), shown.scope, ("product_line",)), ("product_line",)
+                sentiment_mix_of_days(daily_feedback(data), shown.scope, ("product_line",)), ("product_line",)
             ),
         ),
     )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from insights.customers import DAILY_NPS
 from insights.formatting import comma_list, markdown_bullets, markdown_text
 from insights.metrics import overview_metrics
 from insights.overview import FEEDBACK_COLUMNS, card_text, company_kpis, feedback_days, revenue_metric_info
@@ -22,7 +23,7 @@ from ui.overview_cache import (
     ranked_notable_changes,
 )
 from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
-from ui.page_cache import kept_counts, page_datasets, prepared_adoption, rows_of_lines
+from ui.page_cache import daily_feedback, kept_counts, page_datasets, prepared_adoption, rows_of_lines
 from ui.runtime import warm_in_background
 
 SOURCES = ["metrics", "metric_catalog", "targets", "feedback", "adoption"]
@@ -66,7 +67,8 @@ def inputs_of(shown: View) -> Callable[[], OverviewInputs]:
         # Every number reads the feedback of these lines and days: cut once per view, then sliced by date.
         feedback = rows_of_lines(data, "feedback", shown.lines_filter, *feedback_days(shown), FEEDBACK_COLUMNS)
         kept_pulse = kept_counts(data, "pulse", shown.granularity, shown.fiscal_year_start_month)
-        datasets = {**page_datasets(data), "feedback": feedback}
+        # and every line's NPS responses per day, which the NPS numbers sum instead of counting the rows
+        datasets = {**page_datasets(data), "feedback": feedback, DAILY_NPS: daily_feedback(data)["nps"]}
         kpis = functools.cache(lambda: company_kpis(datasets, shown))  # the cards' and the notable changes'
         return OverviewInputs(datasets, prepared_adoption(data), kept_pulse, kpis)
 

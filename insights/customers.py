@@ -17,6 +17,11 @@ _PROMOTER_MIN = 9
 _DETRACTOR_MAX = 6
 _NPS_COUNTS = ("responses", "promoters", "passives", "detractors")
 _SENTIMENT_COUNTS = ("positive", "neutral", "negative", "total")
+# The product lines (None = all) and the first and last day of the feedback read (``View.scope``).
+Scope = tuple[Sequence[str] | None, date, date]
+# The Overview's datasets carry the feedback's NPS responses per day and line (daily_feedback_counts' "nps") under
+# this name.
+DAILY_NPS = "feedback_daily_nps"
 
 
 def scope_feedback(
@@ -423,12 +428,12 @@ def newest_first(feedback: pl.DataFrame, limit: int | None = None) -> pl.DataFra
 # A date range's NPS per period, volumes, sentiment and theme mentions are sums of its days' counts: the same numbers
 # as counting its rows, summed from tens of thousands of rows (days × lines × ...) instead of up to a million.
 
-# The tables of feedback_days, each with a date and a product line.
-FEEDBACK_DAYS = ("nps", "channel", "category", "sentiment", "themes")
+# The tables of daily_feedback_counts, each with a date and a product line.
+DAILY_COUNTS = ("nps", "channel", "category", "sentiment", "themes")
 
 
-def feedback_days(feedback: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """The feedback counted per day and product line (``FEEDBACK_DAYS``): NPS responses, mentions per channel and per
+def daily_feedback_counts(feedback: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The feedback counted per day and product line (``DAILY_COUNTS``): NPS responses, mentions per channel and per
     category, sentiment, and mentions per theme (untagged as ``UNTAGGED``). Rows without a date are counted under a
     null date, which no range holds."""
     by_line = ("date", "product_line")
@@ -445,18 +450,27 @@ def feedback_days(feedback: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
 
 
+def nps_of_days(
+    nps_days: pl.DataFrame, scope: Scope, by: Sequence[str] = ("product_line",), min_responses: int = 30
+) -> pl.DataFrame:
+    """``nps(..., by)`` of the feedback in ``scope`` (product lines, None = all; first and last day), from its NPS
+    responses per day (``daily_feedback_counts(...)["nps"]``); ``by``: ``product_line`` or nothing."""
+    counts = _aggregate(rows_in_scope(nps_days, *scope), by, pl.col(_NPS_COUNTS).sum())
+    return _nps_of_counts(counts, by, min_responses)
+
+
 def nps_by_period_of_days(
-    days: Mapping[str, pl.DataFrame],
-    scope: tuple[Sequence[str] | None, date, date],
+    nps_days: pl.DataFrame,
+    scope: Scope,
     granularity: Granularity,
     fiscal_year_start_month: int = 1,
     by: Sequence[str] = ("product_line",),
     min_responses: int = 30,
 ) -> pl.DataFrame:
-    """``nps_by_period`` of the feedback in ``scope`` (product lines, None = all; first and last day), from its
-    ``feedback_days``."""
+    """``nps_by_period`` of the feedback in ``scope`` (product lines, None = all; first and last day), from its NPS
+    responses per day (``daily_feedback_counts(...)["nps"]``)."""
     in_scope = (
-        rows_in_scope(days["nps"], *scope)
+        rows_in_scope(nps_days, *scope)
         .lazy()
         .with_columns(period_start(pl.col("date"), granularity, fiscal_year_start_month).alias("period_start"))
     )
@@ -464,33 +478,60 @@ def nps_by_period_of_days(
     return _nps_of_counts(_aggregate(in_scope, keys, pl.col(_NPS_COUNTS).sum()), keys, min_responses)
 
 
-def volume_of_days(
-    days: Mapping[str, pl.DataFrame], scope: tuple[Sequence[str] | None, date, date], by: Sequence[str]
+def nps_in(
+    feedback: pl.DataFrame,
+    nps_days: pl.DataFrame | None,
+    scope: Scope,
+    by: Sequence[str] = ("product_line",),
+    min_responses: int = 30,
 ) -> pl.DataFrame:
+    """``nps(..., by)`` of the feedback in ``scope``: summed from its NPS responses per day when given (``nps_days``,
+    of every line), else counted from ``feedback``'s rows — the same numbers."""
+    if nps_days is None:
+        return nps(scope_feedback(feedback, *scope), by, min_responses)
+    return nps_of_days(nps_days, scope, by, min_responses)
+
+
+def nps_by_period_in(
+    feedback: pl.DataFrame,
+    nps_days: pl.DataFrame | None,
+    scope: Scope,
+    granularity: Granularity,
+    fiscal_year_start_month: int = 1,
+    by: Sequence[str] = ("product_line",),
+    min_responses: int = 30,
+) -> pl.DataFrame:
+    """``nps_by_period`` of the feedback in ``scope``, as ``nps_in``: from ``nps_days`` when given, else ``feedback``'s
+    rows."""
+    if nps_days is None:
+        return nps_by_period(scope_feedback(feedback, *scope), granularity, fiscal_year_start_month, by, min_responses)
+    return nps_by_period_of_days(nps_days, scope, granularity, fiscal_year_start_month, by, min_responses)
+
+
+def volume_of_days(days: Mapping[str, pl.DataFrame], scope: Scope, by: Sequence[str]) -> pl.DataFrame:
     """``feedback_volume(..., by)`` of the feedback in ``scope`` (product lines, first and last day), from its
-    ``feedback_days``; ``by`` holds ``channel`` or ``category``, and may hold ``product_line``."""
+    ``daily_feedback_counts``; ``by`` holds ``channel`` or ``category``, and may hold ``product_line``."""
     table = "channel" if "channel" in by else "category"
     counts = _aggregate(rows_in_scope(days[table], *scope), by, pl.col("mentions").sum().cast(pl.Int64))
     return _volume_shares(counts, by)
 
 
-def sentiment_mix_of_days(
-    days: Mapping[str, pl.DataFrame], scope: tuple[Sequence[str] | None, date, date], by: Sequence[str]
-) -> pl.DataFrame:
+def sentiment_mix_of_days(days: Mapping[str, pl.DataFrame], scope: Scope, by: Sequence[str]) -> pl.DataFrame:
     """``sentiment_mix(..., by)`` of the feedback in ``scope`` (product lines, first and last day), from its
-    ``feedback_days``; ``by``: ``product_line`` or nothing."""
+    ``daily_feedback_counts``; ``by``: ``product_line`` or nothing."""
     counts = _aggregate(rows_in_scope(days["sentiment"], *scope), by, pl.col(_SENTIMENT_COUNTS).sum())
     return _sentiment_of_counts(counts, by)
 
 
 def theme_trend_of_days(
     days: Mapping[str, pl.DataFrame],
-    scope: tuple[Sequence[str] | None, date, date],
+    scope: Scope,
     granularity: Granularity,
     fiscal_year_start_month: int = 1,
     themes: Sequence[str] | None = None,
 ) -> pl.DataFrame:
-    """``theme_trend`` of the feedback in ``scope`` (product lines, first and last day), from its ``feedback_days``."""
+    """``theme_trend`` of the feedback in ``scope`` (product lines, first and last day), from its
+    ``daily_feedback_counts``."""
     mentions = (
         rows_in_scope(days["themes"], *scope)
         .lazy()

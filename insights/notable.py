@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
 from babel.dates import format_date
 
-from insights.customers import nps, nps_change, scope_feedback
+from insights.customers import DAILY_NPS, Scope, nps_change, nps_in
 from insights.formatting import NumberFormat, format_change, format_delta, format_value
 from insights.metrics import (
     PeriodValues,
@@ -133,7 +133,12 @@ def _changes(
         return chosen if lines is None else chosen.filter(pl.col("product_line").is_in(list(lines)))
 
     if per_line is None:
-        divergences = _divergences(values, catalog, datasets["feedback"], context, thresholds)
+        feedback, nps_days = datasets["feedback"], datasets.get(DAILY_NPS)
+
+        def nps_of(scope: Scope) -> pl.DataFrame:
+            return nps_in(feedback, nps_days, scope, ("product_line",), context.nps_min_responses)
+
+        divergences = _divergences(values, catalog, nps_of, context, thresholds)
         misses = _target_misses(values, catalog, datasets["targets"], context, thresholds, company=company_kpis)
         lapses = _lapses(datasets["adoption"], datasets["teams"], datasets["practices"], context, thresholds, history)
     else:
@@ -228,14 +233,15 @@ def _label(row: Mapping[str, object]) -> str:
 def _divergences(
     metrics: PeriodValues,
     catalog: pl.DataFrame,
-    feedback: pl.DataFrame,
+    nps_of: Callable[[Scope], pl.DataFrame],
     context: NotableContext,
     thresholds: Thresholds,
 ) -> pl.DataFrame:
     """Lines whose NPS moved significantly against their revenue, this period or the one before (customer signals lead).
 
     When the divergence was in the period before, what got worse in the selected period is added: that lag (NPS first,
-    churn a period later) is what a strategy review should see coming.
+    churn a period later) is what a strategy review should see coming. ``nps_of`` gives the NPS per product line of
+    the feedback in a scope (lines, first and last day).
     """
     revenue, _ = revenue_metric(catalog)
     if revenue is None:
@@ -249,7 +255,7 @@ def _divergences(
     records: list[dict[str, object]] = []
     flagged: set[str] = set()
     for current, before in windows:
-        changes = _significant_nps_changes(feedback, context, current, before, thresholds)
+        changes = _significant_nps_changes(nps_of, context, current, before, thresholds)
         revenue_changes = metric_changes(metrics, catalog, current, before, thresholds).filter(
             pl.col("metric") == revenue
         )
@@ -292,14 +298,16 @@ def _divergences(
 
 
 def _significant_nps_changes(
-    feedback: pl.DataFrame, context: NotableContext, current: Period, before: Period, thresholds: Thresholds
+    nps_of: Callable[[Scope], pl.DataFrame],
+    context: NotableContext,
+    current: Period,
+    before: Period,
+    thresholds: Thresholds,
 ) -> pl.DataFrame:
     """Per product line: NPS changes that are large, confident and beyond ``nps_z`` standard errors."""
-    scoped = scope_feedback(feedback, context.product_lines, before.start, current.end)
 
     def in_period(period: Period) -> pl.DataFrame:
-        rows = scoped.filter(pl.col("date").is_between(period.start, period.end))
-        return nps(rows, by=("product_line",), min_responses=context.nps_min_responses)
+        return nps_of((context.product_lines, period.start, period.end))
 
     return (
         nps_change(in_period(current), in_period(before), on=("product_line",), z=thresholds.nps_z)

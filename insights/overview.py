@@ -10,7 +10,7 @@ from typing import Literal
 import polars as pl
 from babel.numbers import format_decimal
 
-from insights.customers import nps, nps_by_period, nps_change, scope_feedback, top_negative_theme
+from insights.customers import DAILY_NPS, nps_by_period_in, nps_change, nps_in, scope_feedback, top_negative_theme
 from insights.formatting import EMPTY, MINUS, NumberFormat, format_change, format_delta, format_value
 from insights.metrics import (
     compare_periods,
@@ -221,7 +221,7 @@ def overview_cards(
     )
     cards = [
         _metric_cards(datasets, view, period, comparison, kpis),
-        _nps_card(feedback, view, period, comparison, min_responses),
+        _nps_card(feedback, datasets.get(DAILY_NPS), view, min_responses),
         _feedback_card(feedback, view, period, comparison),
         _adoption_card(datasets, view, period, comparison, history, kept_pulse),
     ]
@@ -263,10 +263,16 @@ def product_line_scorecard(
     )
     feedback = scope_feedback(_dataset(datasets, "feedback"), view.lines_filter, *periods_span(period, comparison))
     in_period = scope_feedback(feedback, None, period.start, period.end)
-    in_comparison = scope_feedback(feedback, None, comparison.start, comparison.end)
+    nps_days = datasets.get(DAILY_NPS)
+
+    def nps_of(compared: Period) -> pl.DataFrame:
+        return nps_in(
+            feedback, nps_days, (view.lines_filter, compared.start, compared.end), min_responses=min_responses
+        )
+
     nps_columns = nps_change(
-        nps(in_period, by=("product_line",), min_responses=min_responses),
-        nps(in_comparison, by=("product_line",), min_responses=min_responses),
+        nps_of(period),
+        nps_of(comparison),
         on=("product_line",),
     ).select(
         "product_line",
@@ -337,9 +343,13 @@ def paired_trends(datasets: Mapping[str, pl.DataFrame], view: View, min_response
         schema={"product_line": pl.String, "period_start": pl.Date, "period": pl.String},
     )
     revenue = _revenue_by_period(datasets, view)
-    feedback = scope_feedback(_dataset(datasets, "feedback"), view.lines_filter, view.start, view.end)
-    nps_values = nps_by_period(
-        feedback, view.granularity, view.fiscal_year_start_month, by=("product_line",), min_responses=min_responses
+    nps_values = nps_by_period_in(
+        _dataset(datasets, "feedback"),
+        datasets.get(DAILY_NPS),
+        view.scope,
+        view.granularity,
+        view.fiscal_year_start_month,
+        min_responses=min_responses,
     ).select("product_line", "period_start", pl.col("nps").round(_DECIMALS), "responses")
     return (
         grid.join(as_text(revenue), on=["product_line", "period_start"], how="left")
@@ -517,18 +527,36 @@ def _bucket(period: Period, grain: str | None, view: View) -> date:
     return period.start
 
 
-def _nps_card(scoped: pl.DataFrame, view: View, period: Period, comparison: Period, min_responses: int) -> pl.DataFrame:
-    """NPS in the period vs the comparison, with its responses, low-confidence flag and per-period sparkline."""
+def _nps_card(scoped: pl.DataFrame, nps_days: pl.DataFrame | None, view: View, min_responses: int) -> pl.DataFrame:
+    """NPS in the period vs the comparison, with its responses, low-confidence flag and per-period sparkline (from the
+    view's feedback, ``scoped``, or its NPS responses per day when given: the same numbers)."""
+    # overview_cards checks
+    assert view.period is not None
+    assert view.comparison is not None
+
+    def nps_of(first: date, last: date) -> pl.DataFrame:
+        return nps_in(scoped, nps_days, (view.lines_filter, first, last), by=(), min_responses=min_responses)
+
     current, responses, low_confidence = (
-        nps(_in(scoped, period), by=(), min_responses=min_responses).select("nps", "responses", "low_confidence").row(0)
+        nps_of(view.period.start, view.period.end).select("nps", "responses", "low_confidence").row(0)
     )
-    previous = nps(_in(scoped, comparison), by=(), min_responses=min_responses).get_column("nps")[0]
+    previous = nps_of(view.comparison.start, view.comparison.end).get_column("nps")[0]
     periods = sparkline_periods(view)
     # Every period's NPS draws the shape, confident or not; the card's own value carries the confidence mark.
-    by_period = nps_by_period(
-        _periodic(scoped, periods), view.granularity, view.fiscal_year_start_month, by=(), min_responses=1
+    by_period = (
+        nps_by_period_in(
+            scoped,
+            nps_days,
+            (view.lines_filter, periods[0].start, periods[-1].end),
+            view.granularity,
+            view.fiscal_year_start_month,
+            by=(),
+            min_responses=1,
+        )
+        if periods
+        else None
     )
-    sparkline = [value for value in _in_order(by_period, "nps", periods) if value is not None]
+    sparkline = [] if by_period is None else [v for v in _in_order(by_period, "nps", periods) if v is not None]
     card = _card_row(NPS_KEY, "NPS", "score", current, previous, True, responses, low_confidence, sparkline)
     # A relative change of a score that can be zero or negative means nothing; its change is told in points.
     return card.with_columns(pl.lit(None, dtype=pl.Float64).alias("delta_pct"))

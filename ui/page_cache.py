@@ -11,8 +11,8 @@ import streamlit as st
 
 from insights.customer_views import customer_pulse_by_period
 from insights.customers import (
-    FEEDBACK_DAYS,
-    feedback_days,
+    DAILY_COUNTS,
+    daily_feedback_counts,
     theme_mention_order,
     theme_ranking,
     theme_ranking_between,
@@ -112,19 +112,19 @@ def _theme_mention_order(data_version: str, _feedback: pl.DataFrame) -> pl.DataF
 
 
 @st.cache_resource(max_entries=2, ttl=3600, show_spinner=False)
-def _feedback_days(data_version: str, _feedback: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def _daily_feedback(data_version: str, _feedback: pl.DataFrame) -> dict[str, pl.DataFrame]:
     # One pass over every feedback row per table (~0.15 s at 1M rows), kept on disk; ~400k small rows in all.
     def derive() -> dict[str, pl.DataFrame]:
-        return feedback_days(_feedback)
+        return daily_feedback_counts(_feedback)
 
-    kept = derived_cache().frames("feedback-days", data_version, derive, FEEDBACK_DAYS)
+    kept = derived_cache().frames("feedback-daily-counts", data_version, derive, DAILY_COUNTS)
     return {name: in_date_order(frame) for name, frame in kept.items()}
 
 
-def feedback_days_of(data: DataBundle) -> Mapping[str, pl.DataFrame]:
-    """The bundle's feedback counted per day and product line (``feedback_days``), once per data version: a range's
-    NPS, volumes, sentiment and theme trend are sums of its days."""
-    return _feedback_days(data.key, data.frame("feedback"))
+def daily_feedback(data: DataBundle) -> Mapping[str, pl.DataFrame]:
+    """The bundle's feedback counted per day and product line (``daily_feedback_counts``), once per data version: a
+    range's NPS, volumes, sentiment and theme trend are sums of its days."""
+    return _daily_feedback(data.key, data.frame("feedback"))
 
 
 def theme_ranking_of_view(data: DataBundle, view: View, in_range: pl.DataFrame) -> pl.DataFrame:

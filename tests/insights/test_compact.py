@@ -12,7 +12,17 @@ from polars.testing import assert_frame_equal
 
 from insights.business import breakdown, period_table
 from insights.customer_views import customer_pulse_by_period
-from insights.customers import UNTAGGED, keyed_accounts, nps_by_period, theme_ranking, theme_trend, top_negative_theme
+from insights.customers import (
+    DAILY_NPS,
+    UNTAGGED,
+    daily_feedback_counts,
+    keyed_accounts,
+    nps_by_period,
+    nps_in,
+    theme_ranking,
+    theme_trend,
+    top_negative_theme,
+)
 from insights.metrics import monthly_metrics, prepare_metrics
 from insights.notable import NotableContext, notable_changes
 from insights.overview import overview_cards, paired_trends, product_line_scorecard
@@ -200,3 +210,46 @@ def test_untagged_feedback_is_one_theme_with_any_written_so_compact_or_not(exact
     assert_frame_equal(theme_ranking(keyed_accounts(compact_rows)), ranking)
     assert_frame_equal(theme_trend(compact_rows, "month"), theme_trend(rows, "month"))
     assert_frame_equal(top_negative_theme(compact_rows, by=()), top_negative_theme(rows, by=()))
+
+
+OVERVIEW_NPS = ("overview cards", "scorecard", "paired trends", "notable changes")
+
+
+def with_daily_nps(datasets: Datasets, feedback: pl.DataFrame | None = None) -> Datasets:
+    """The datasets with the NPS responses per day of ``feedback`` (theirs by default), as the Overview's carry them."""
+    nps_days = daily_feedback_counts(datasets["feedback"] if feedback is None else feedback)["nps"]
+    return {**datasets, DAILY_NPS: nps_days}
+
+
+@pytest.mark.parametrize("name", OVERVIEW_NPS)
+@pytest.mark.parametrize(("granularity", "lines"), [("quarter", None), ("month", 2), ("week", None)])
+def test_the_overviews_nps_summed_from_days_is_that_of_the_rows(
+    compact: Datasets, name: str, granularity: str, lines: int | None
+) -> None:
+    view = view_of(compact, granularity, lines)
+    expected = COMPUTATIONS[name](compact, view)
+    assert expected.height > 0
+    assert_frame_equal(COMPUTATIONS[name](with_daily_nps(compact), view), expected)
+
+
+def test_the_overview_reads_its_nps_from_the_days_when_it_has_them(
+    compact: Datasets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = view_of(compact, "quarter", None)
+    # days in which everyone is a promoter: every NPS read from them is 100
+    promoters = with_daily_nps(compact, compact["feedback"].with_columns(pl.col("nps_score").fill_null(10).clip(10)))
+    cards = COMPUTATIONS["overview cards"](promoters, view)
+    assert cards.filter(pl.col("key") == "nps").select("value", "previous").row(0) == (100.0, 100.0)
+    assert set(COMPUTATIONS["scorecard"](promoters, view).get_column("nps").to_list()) == {100.0}
+    assert set(COMPUTATIONS["paired trends"](promoters, view).get_column("nps").drop_nulls().to_list()) == {100.0}
+    # and the notable changes' NPS per line of each compared period
+    read: list[bool] = []
+
+    def recording(feedback: pl.DataFrame, nps_days: pl.DataFrame | None, *rest: object, **named: object) -> object:
+        read.append(nps_days is not None)
+        return nps_in(feedback, nps_days, *rest, **named)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("insights.notable.nps_in", recording)
+    COMPUTATIONS["notable changes"](with_daily_nps(compact), view)
+    assert read
+    assert all(read)

@@ -12,9 +12,9 @@ from polars.testing import assert_frame_equal
 
 from insights.customer_views import customer_pulse_by_period, pulse_of_periods, sentiment_shares, shares_of_sentiment
 from insights.customers import (
-    FEEDBACK_DAYS,
+    DAILY_COUNTS,
     UNTAGGED,
-    feedback_days,
+    daily_feedback_counts,
     feedback_volume,
     nps_by_period,
     nps_by_period_of_days,
@@ -126,8 +126,8 @@ def test_a_ranges_numbers_are_sums_of_its_days(feedback: pl.DataFrame, form: str
     )
     if form == "compact":
         rows = FEEDBACK.compact(rows)
-    days = feedback_days(rows)
-    assert set(days) == set(FEEDBACK_DAYS)
+    days = daily_feedback_counts(rows)
+    assert set(days) == set(DAILY_COUNTS)
     assert days["channel"].get_column("mentions").sum() == rows.height  # every row once, dated or not
     ranges = ((START, END), (date(2024, 2, 10), date(2025, 7, 20)), (date(2026, 5, 5), date(2026, 5, 6)))
     for (start, end), lines in itertools.product(ranges, [None, *selections(feedback)[:3]]):
@@ -136,11 +136,11 @@ def test_a_ranges_numbers_are_sums_of_its_days(feedback: pl.DataFrame, form: str
         grains: tuple[tuple[Granularity, int], ...] = (("month", 1), ("quarter", 2), ("week", 1))
         for granularity, fiscal_year_start_month in grains:
             assert_frame_equal(
-                nps_by_period_of_days(days, scope, granularity, fiscal_year_start_month, min_responses=30),
+                nps_by_period_of_days(days["nps"], scope, granularity, fiscal_year_start_month, min_responses=30),
                 nps_by_period(in_scope, granularity, fiscal_year_start_month, min_responses=30),
             )
             assert_frame_equal(
-                nps_by_period_of_days(days, scope, granularity, fiscal_year_start_month, by=()),
+                nps_by_period_of_days(days["nps"], scope, granularity, fiscal_year_start_month, by=()),
                 nps_by_period(in_scope, granularity, fiscal_year_start_month, by=()),
             )
             for themes in (None, ["Pricing", UNTAGGED, "not a theme"]):
