@@ -46,11 +46,11 @@ def keyed_accounts(feedback: pl.DataFrame) -> pl.DataFrame:
 
 def nps(feedback: pl.DataFrame, by: Sequence[str] = (), min_responses: int = 30) -> pl.DataFrame:
     """NPS, its response count, the promoter/passive/detractor mix and a low-confidence flag, per group of ``by``."""
-    # lazy, so that only the columns the counts read are filtered (not the text of every scored row)
     return _nps_of_counts(_nps_counts(feedback, by), by, min_responses)
 
 
 def _nps_counts(feedback: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    # lazy, so that only the columns the counts read are filtered (not the text of every scored row)
     scored = feedback.lazy().filter(pl.col("nps_score").is_not_null())
     return _aggregate(
         scored,
