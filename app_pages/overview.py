@@ -23,7 +23,7 @@ from ui.overview_cache import (
     ranked_notable_changes,
 )
 from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
-from ui.page_cache import customer_frames, daily_feedback, kept_counts, page_datasets, prepared_adoption, rows_of_lines
+from ui.page_cache import daily_feedback, kept_counts, page_datasets, prepared_adoption, rows_of_lines
 from ui.runtime import warm_in_background
 
 SOURCES = ["metrics", "metric_catalog", "targets", "feedback", "adoption"]
@@ -187,14 +187,6 @@ if ranked.height > HEADLINES:
                 target, label, icon = EXPLAINED_ON.get(page, EXPLAINED_ON["business"])
                 st.page_link(target, label=label, icon=icon, width="content")
 
-
 # Read back from disk, the numbers above may have needed none of the prepared frames; the next filter change will:
-# they are made while the page is read (once per data version and process), with those the Customers page reads.
-def warm_up() -> None:
-    """What the next interaction may need that this page did not make (run in the background)."""
-    view_inputs()
-    every_line_inputs()
-    customer_frames(data)
-
-
-warm_in_background(data.key, warm_up)
+# they are made while the page is read (once per data version and process).
+warm_in_background(data.key, lambda: (view_inputs(), every_line_inputs()))

@@ -136,14 +136,6 @@ def theme_ranking_of_view(data: DataBundle, view: View, in_range: pl.DataFrame) 
     return theme_ranking_between(feedback, _theme_mention_order(data.key, feedback), view.start, view.end)
 
 
-def customer_frames(data: DataBundle) -> None:
-    """Make the frames the Customers page reads at every line (the feedback's daily counts and mention order) once
-    per data version, or read them from disk: the Overview asks in the background, so that the first Customers view
-    after new data does not derive them (~0.6 s at 1M feedback rows)."""
-    daily_feedback(data)
-    _theme_mention_order(data.key, data.frame("feedback"))
-
-
 def page_datasets(data: DataBundle) -> Mapping[str, pl.DataFrame]:
     """Every dataset of the bundle by name, the metrics prepared for roll-ups, and those rolled up per month
     (``MONTHLY_METRICS``): what the insights functions take."""

@@ -485,12 +485,3 @@ def test_after_kept_numbers_the_frames_a_filter_change_needs_are_made_in_the_bac
     at.multiselect(key="lines").set_value(["Cirrus"]).run()
     assert not at.exception
     assert [row["product_line"] for row in scorecard(at)] == ["Cirrus"]
-    # and the Customers page at every line finds the feedback's daily counts and mention order (this test's store had
-    # neither before)
-    monkeypatch.setattr(page_cache, "daily_feedback_counts", computed)
-    monkeypatch.setattr(page_cache, "theme_mention_order", computed)
-    lines = at.multiselect(key="lines")
-    lines.set_value(list(lines.options)).run()
-    at.switch_page("app_pages/customers.py").run()
-    assert not at.exception
-    assert at.get("plotly_chart")
