@@ -682,13 +682,6 @@ def _in(frame: pl.DataFrame, period: Period) -> pl.DataFrame:
     return scope_feedback(frame, None, period.start, period.end)
 
 
-def _periodic(frame: pl.DataFrame, periods: Sequence[Period]) -> pl.DataFrame:
-    # The dated rows of the sparkline's periods (they are contiguous: from the first's start to the last's end).
-    if not periods:
-        return frame.clear()
-    return scope_feedback(frame, None, periods[0].start, periods[-1].end)
-
-
 def _in_order(frame: pl.DataFrame, column: str, periods: Sequence[Period]) -> list[float | None]:
     """A column's values in the order of ``periods`` (matched on ``period_start``), None where a period has no row."""
     lookup = dict(frame.select("period_start", column).iter_rows())
