@@ -490,7 +490,10 @@ def _roll_up(rows: pl.DataFrame, period_keys: Sequence[str], by: Sequence[str]) 
     monthly = is_monthly(rows)
     value = _monthly_series_value() if monthly else _series_value(bool(rows.get_column("date").flags["SORTED_ASC"]))
     return (
-        rows.group_by(*_SERIES, *period_keys)
+        # in the rows' order, so that the series are combined below in the same order every time: a sum or mean of
+        # floats taken in a hash group-by's order differed in its last bit from run to run (an unchanged rate "got
+        # worse")
+        rows.group_by(*_SERIES, *period_keys, maintain_order=True)
         .agg(
             pl.col("aggregation").first(),
             pl.col("unit").first(),

@@ -253,3 +253,20 @@ def test_the_overview_reads_its_nps_from_the_days_when_it_has_them(
     COMPUTATIONS["notable changes"](with_daily_nps(compact), view)
     assert read
     assert all(read)
+
+
+def test_an_unchanged_metric_shows_no_change_every_time(compact: Datasets) -> None:
+    # Logo churn is recorded monthly: in a week view the period and the week before it read the same month, so its
+    # change is none. A rate averages its series, and a roll-up that combined them in whatever order a hash group-by
+    # left them differed in the last bit now and then (1.154 against 1.1540000000000001): an arrow for "worse".
+    view = view_of(compact, "week", None)
+    cards = [COMPUTATIONS["overview cards"](compact, view) for _ in range(12)]
+    churn = [
+        card.filter(pl.col("label") == "Logo churn").select("value", "previous", "delta", "improved").row(0)
+        for card in cards
+    ]
+    value, previous, delta, improved = churn[0]
+    assert value == previous
+    assert delta == 0.0
+    assert improved is None
+    assert all(row == churn[0] for row in churn)
