@@ -192,10 +192,16 @@ class DataBundle:
     frames: dict[str, pl.DataFrame]
     sources: dict[str, SourceInfo] = field(default_factory=dict)
     key: str = ""  # identifies this content (files' fingerprint and stored versions): caches of derived numbers use it
+    compact_labels: bool = False  # the frames hold their labels as Categoricals (``compact``)
 
     def frame(self, name: str) -> pl.DataFrame:
-        """The dataset ``name``; an empty frame with its schema when it could not be read."""
-        return self.frames.get(name, contract_for(name).empty())
+        """The dataset ``name``; an empty frame with its schema when it could not be read (compact when the others
+        are, so that it joins them)."""
+        frame = self.frames.get(name)
+        if frame is not None:
+            return frame
+        contract = contract_for(name)
+        return contract.compact(contract.empty()) if self.compact_labels else contract.empty()
 
     @property
     def errors(self) -> dict[str, SourceInfo]:
@@ -205,7 +211,8 @@ class DataBundle:
     def compact(self) -> DataBundle:
         """This bundle with each dataset's compact columns as Categoricals (``Contract.compact``): what the dashboard
         holds in memory. Checks, previews and commits take contract-exact frames: ``exact_frames``."""
-        return replace(self, frames={name: contract_for(name).compact(frame) for name, frame in self.frames.items()})
+        frames = {name: contract_for(name).compact(frame) for name, frame in self.frames.items()}
+        return replace(self, frames=frames, compact_labels=True)
 
 
 class ExactFrames(Mapping[str, pl.DataFrame]):

@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from sources.contracts import FEEDBACK, METRIC_CATALOG
 from sources.files import DataError, load_bundle, load_dataset, read_csv_text
 
 CATALOG = (
@@ -144,3 +145,20 @@ def test_a_missing_required_file_is_reported(tmp_path: Path) -> None:
     info = bundle.sources["metrics"]
     assert info.status == "missing"
     assert info.problems.get_column("problem").to_list() == [f"file not found: {tmp_path / 'metrics.csv'}"]
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_a_missing_dataset_reads_as_an_empty_frame_like_the_others(tmp_path: Path, compact: bool) -> None:
+    # In a compact bundle (the dashboard's) a missing dataset's empty frame holds its labels compact as the others do,
+    # so that a page joins it to them (a String product line does not join a Categorical one).
+    bundle = load_bundle(write_dir(tmp_path, metric_catalog=CATALOG), compact=compact)
+    if compact:
+        bundle = bundle.compact()
+    assert "feedback" not in bundle.frames
+    empty = bundle.frame("feedback")
+    assert empty.height == 0
+    expected = FEEDBACK.compact(FEEDBACK.empty()) if compact else FEEDBACK.empty()
+    assert empty.schema == expected.schema
+    assert empty.schema["product_line"] == (pl.Categorical() if compact else pl.String())
+    catalog = bundle.frame("metric_catalog")
+    assert catalog.schema == (METRIC_CATALOG.compact(catalog) if compact else METRIC_CATALOG.empty()).schema
