@@ -80,6 +80,11 @@ def test_a_rejected_file_shows_its_problems_and_a_missing_optional_one_says_so(
     assert list(csv.reader(io.StringIO(problems_csv)))[1][:3] == ["4", "target", "lots"]
     # The other sources still read.
     assert f"**Rows** {len(read_rows('metrics', data_dir)):,}" in _card_facts(at, "metrics")
+    # the rejected targets read as none: the Overview still shows its cards (it failed when their empty frame was not
+    # compact like the others)
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert at.metric
 
 
 def test_every_template_downloads_and_parses(app: App, downloads: dict[str, bytes]) -> None:
