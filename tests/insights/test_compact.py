@@ -16,7 +16,6 @@ from insights.customers import (
     DAILY_NPS,
     UNTAGGED,
     daily_feedback_counts,
-    keyed_accounts,
     nps_by_period,
     nps_in,
     theme_ranking,
@@ -167,11 +166,9 @@ COMPUTATIONS: dict[str, Computation] = {
         view.end,
         monthly_metrics(_prepared(datasets), datasets["metric_catalog"]),
     ),
-    "customer pulse": lambda datasets, view: customer_pulse_by_period(
-        keyed_accounts(datasets["feedback"]), view.granularity, 1, 5
-    ),
+    "customer pulse": lambda datasets, view: customer_pulse_by_period(datasets["feedback"], view.granularity, 1, 5),
     "nps by period": lambda datasets, view: nps_by_period(datasets["feedback"], view.granularity, by=("product_line",)),
-    "theme ranking": lambda datasets, view: theme_ranking(keyed_accounts(datasets["feedback"])),
+    "theme ranking": lambda datasets, view: theme_ranking(datasets["feedback"]),
     "theme trend": lambda datasets, view: theme_trend(
         datasets["feedback"], view.granularity, 1, ["Pricing", "Onboarding"]
     ),
@@ -207,7 +204,7 @@ def test_untagged_feedback_is_one_theme_with_any_written_so_compact_or_not(exact
     assert compact_rows.schema["theme"] == pl.Categorical
     ranking = theme_ranking(rows)
     assert ranking.filter(pl.col("theme") == UNTAGGED).select("mentions", "accounts").row(0) == (4, 1)
-    assert_frame_equal(theme_ranking(keyed_accounts(compact_rows)), ranking)
+    assert_frame_equal(theme_ranking(compact_rows), ranking)
     assert_frame_equal(theme_trend(compact_rows, "month"), theme_trend(rows, "month"))
     assert_frame_equal(top_negative_theme(compact_rows, by=()), top_negative_theme(rows, by=()))
 

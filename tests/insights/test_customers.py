@@ -13,7 +13,6 @@ from insights.customers import (
     MENTION_ORDER,
     UNTAGGED,
     feedback_volume,
-    keyed_accounts,
     newest_first,
     nps,
     nps_by_period,
@@ -930,7 +929,7 @@ def test_newest_first_of_rows_in_date_order_equals_a_full_sort(limit: int) -> No
     assert_frame_equal(newest_first(frame, limit), expected)
 
 
-# --- keyed_accounts ---------------------------------------------------------------------------------------------------
+# --- accounts held compact --------------------------------------------------------------------------------------------
 
 
 def _many_accounts_feedback() -> pl.DataFrame:
@@ -1008,17 +1007,9 @@ def test_theme_ranking_between_counts_each_account_once_at_its_latest_arr_in_the
     assert arr_by_theme(date(2025, 2, 1), date(2025, 2, 1)) == {"Support": (1, 0.0)}
 
 
-def test_keyed_accounts_change_the_type_and_nothing_else() -> None:
+def test_accounts_held_as_a_categorical_give_the_same_numbers() -> None:
     feedback = _many_accounts_feedback()
-    keyed = keyed_accounts(feedback)
-    assert keyed.schema["account"] == pl.Categorical()
-    assert_frame_equal(keyed.with_columns(pl.col("account").cast(pl.String)), feedback)
-    assert keyed_accounts(keyed) is keyed  # already keyed: the same frame
-
-
-def test_keyed_accounts_give_the_same_numbers() -> None:
-    feedback = _many_accounts_feedback()
-    keyed = keyed_accounts(feedback)
+    keyed = feedback.with_columns(pl.col("account").cast(pl.Categorical))
     assert_frame_equal(theme_ranking(keyed), theme_ranking(feedback))
     for granularity in ("month", "quarter"):
         assert_frame_equal(
