@@ -210,7 +210,7 @@ class DataBundle:
 
     def compact(self) -> DataBundle:
         """This bundle with each dataset's compact columns as Categoricals (``Contract.compact``): what the dashboard
-        holds in memory. Checks, previews and commits take contract-exact frames: ``exact_frames``."""
+        holds in memory. Checks, previews and commits take contract-exact frames: ``ExactFrames``."""
         frames = {name: contract_for(name).compact(frame) for name, frame in self.frames.items()}
         return replace(self, frames=frames, compact_labels=True)
 

@@ -169,13 +169,12 @@ def _check(
 
         try:
             checked = check_upload(
-                # contract-exact frames: the bundle holds its labels compact
                 store,
                 name,
                 content,
                 dataset,
                 mode,
-                ExactFrames(data.frames),
+                ExactFrames(data.frames),  # contract-exact: the bundle holds its labels compact
                 max_bytes=limit,
                 sheet=sheet,
                 progress=step,
