@@ -10,9 +10,10 @@ from sources.settings import settings_problems
 from ui.access import gate, identity
 from ui.data import bundle, settings, store
 from ui.filters import render_filters
-from ui.runtime import freeze_imported_objects
+from ui.runtime import freeze_imported_objects, note_script_run
 
 freeze_imported_objects()  # the first run of a process, after the imports above
+note_script_run()  # background work (the Overview's earlier periods) waits for a pause between runs
 
 st.set_page_config(page_title="Pillars", page_icon=":material/account_balance:", layout="wide")
 

@@ -20,6 +20,7 @@ from ui.overview_cache import (
     overview_numbers,
     overview_scorecard,
     overview_trends,
+    prefetch_in_background,
     ranked_notable_changes,
 )
 from ui.overview_figures import currency_symbol, paired_trends_figure, scorecard_columns
@@ -190,3 +191,7 @@ if ranked.height > HEADLINES:
 # Read back from disk, the numbers above may have needed none of the prepared frames; the next filter change will:
 # they are made while the page is read (once per data version and process).
 warm_in_background(data.key, lambda: (view_inputs(), every_line_inputs()))
+# and in pauses between runs, the scorecard and notable changes of the periods before: what a range moved back needs
+prefetch_in_background(
+    data.key, view, current.nps_min_responses, current.currency, current.locale, HEADLINES, inputs_of
+)

@@ -282,6 +282,8 @@ def measure_size(
     first = run_probe(env, first_arguments, options.timeout, f"{size.label} first run")
     add("first run after new data", "overview", "s", [first["first_run"]])
     add("first run peak RSS", "overview", "MB", [first["first_run_peak_mb"]], "max")
+    # then, while the page is read: the frames a filter change needs and the numbers of the recent periods
+    add("background work after the first run", "overview", "s", [first["background"]])
     details[size.label] = {"first_run": first, "pages": {}}
     # What a restarted server finds: the copies of the views the first run drew (the default Overview).
     first_views = view_copies(store_dir)

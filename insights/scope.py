@@ -17,6 +17,7 @@ from insights.periods import (
     data_coverage_end,
     default_date_range,
     latest_complete_period,
+    shift_period,
 )
 
 GRANULARITIES: tuple[Granularity, ...] = ("week", "month", "quarter", "year")
@@ -97,6 +98,34 @@ class View:
 def every_line(view: View) -> View:
     """The view with every product line selected: the same range, granularity and periods."""
     return replace(view, product_lines=view.all_product_lines)
+
+
+def recent_period_views(view: View, count: int) -> list[View]:
+    """Views of every line on the data's latest complete period of ``view``'s granularity (that of the default range)
+    and the ``count`` periods before it, newest first: each one period as its range, with ``view``'s comparison.
+
+    Any range around one of those periods has its period-keyed numbers (``View.period_key``); none for a view without
+    data.
+    """
+    if view.data_end is None:
+        return []
+    fiscal = view.fiscal_year_start_month
+
+    def on(date_range: tuple[date, date] | None) -> View:
+        return view_for(
+            view.all_product_lines, view.data_end, [], date_range, view.granularity, view.comparison_mode, fiscal
+        )
+
+    latest = on(None).period
+    if latest is None:
+        return []
+    views = []
+    for back in range(count + 1):
+        period = shift_period(latest, -back, fiscal)
+        shown = on((period.start, period.end))
+        if shown.period == period:  # a period's own range selects it, unless the data end in it
+            views.append(shown)
+    return views
 
 
 def of_selected_lines(frame: pl.DataFrame, view: View) -> pl.DataFrame:

@@ -168,7 +168,7 @@ class DerivedCache:
     ) -> dict[str, pl.DataFrame]:
         """The frames ``derive()`` makes for ``version`` (named ``parts``): read back when a copy exists, else derived
         and written (atomically: a reader sees all parts or derives them itself)."""
-        stem = f"{name}-{hashlib.sha256(f'{version}|{self.code}'.encode()).hexdigest()[:20]}"
+        stem = self._stem(name, version)
         paths = {part: self.directory / f"{stem}.{part}{_FRAME_SUFFIX}" for part in parts}
         marker = self.directory / f"{stem}{_META_SUFFIX}"
         if marker.is_file():
@@ -186,6 +186,13 @@ class DerivedCache:
         except (OSError, pl.exceptions.PolarsError):
             pass  # a read-only or full disk (or a frame Parquet cannot hold) costs speed, never the page
         return derived
+
+    def has(self, name: str, version: str) -> bool:
+        """True when the frames of ``name`` for ``version`` are kept (written whole), without reading them."""
+        return (self.directory / f"{self._stem(name, version)}{_META_SUFFIX}").is_file()
+
+    def _stem(self, name: str, version: str) -> str:
+        return f"{name}-{hashlib.sha256(f'{version}|{self.code}'.encode()).hexdigest()[:20]}"
 
     def _prune(self, name: str) -> None:
         markers = sorted(self.directory.glob(f"{name}-*{_META_SUFFIX}"), key=lambda path: path.stat().st_mtime)

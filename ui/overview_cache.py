@@ -26,9 +26,10 @@ from insights.overview import (
     product_line_scorecard,
 )
 from insights.process import AdoptionHistory, KeptCounts
-from insights.scope import View, every_line, of_selected_lines
+from insights.scope import View, every_line, of_selected_lines, recent_period_views
 from sources.columnar import DerivedCache
 from ui.data import view_copies
+from ui.runtime import wait_until_quiet, warm_in_background
 
 _NUMBER_PARTS = ("cards", "coarser")
 
@@ -151,6 +152,11 @@ def numbers_from_frames(frames: Mapping[str, pl.DataFrame]) -> OverviewNumbers:
     )
 
 
+def kept_key(*parts: object) -> str:
+    """The key a view's numbers are kept under on disk: its parts, as text, one after the other."""
+    return "|".join(str(part) for part in parts)
+
+
 def kept_numbers(copies: DerivedCache, key: str, compute: Callable[[], OverviewNumbers]) -> OverviewNumbers:
     """The numbers ``key`` names: read back from ``copies`` when kept, else computed and kept."""
     return numbers_from_frames(
@@ -178,7 +184,7 @@ def overview_numbers(
     A rerun with the same data and view (a click elsewhere on the page) reads them back instead of computing again.
     """
     # data_version, view_key and nps_min_responses are the key: the inputs and the view are the same whenever they are.
-    key = f"{data_version}|{view_key}|{nps_min_responses}"
+    key = kept_key(data_version, view_key, nps_min_responses)
     return kept_numbers(view_copies(), key, lambda: compute_overview_numbers(_inputs(), _view, nps_min_responses))
 
 
@@ -195,7 +201,7 @@ def _of_every_line(
     _inputs: Callable[[], OverviewInputs],
 ) -> pl.DataFrame:
     # kind, data_version, view_key and nps_min_responses are the key; _view is the every-line view view_key names.
-    key = f"{data_version}|{view_key}|{nps_min_responses}"
+    key = kept_key(data_version, view_key, nps_min_responses)
     compute = compute_scorecard if kind == "scorecard" else compute_trends
     return kept_frame(view_copies(), kind, key, lambda: compute(_inputs(), _view, nps_min_responses))
 
@@ -234,7 +240,7 @@ def _every_line_notable_changes(
     _inputs: Callable[[], OverviewInputs],
 ) -> pl.DataFrame:
     # data_version, period_key, nps_min_responses, currency and locale are the key; _view is the every-line view.
-    key = f"{data_version}|{period_key}|{nps_min_responses}|{currency}|{locale}"
+    key = kept_key(data_version, period_key, nps_min_responses, currency, locale)
     number_format = NumberFormat(currency, locale)
     return kept_frame(
         view_copies(),
@@ -262,7 +268,7 @@ def ranked_notable_changes(
     With some lines chosen, the changes about one line come from those of every line (computed once, from
     ``_every_line_inputs()``); only the changes that depend on the choice are computed for it.
     """
-    key = f"{data_version}|{period_key}|{nps_min_responses}|{currency}|{locale}|{limit}"
+    key = kept_key(data_version, period_key, nps_min_responses, currency, locale, limit)
     number_format = NumberFormat(currency, locale)
 
     def compute() -> pl.DataFrame:
@@ -277,3 +283,81 @@ def ranked_notable_changes(
         )
 
     return kept_frame(view_copies(), "notable", key, compute)
+
+
+# Periods before the latest whose numbers are made ahead: two years of quarters, eight months, weeks or years.
+RECENT_PERIODS = 8
+
+
+def missing_period_views(
+    data_version: str, views: list[View], nps_min_responses: int, currency: str, locale: str, limit: int
+) -> list[View]:
+    """The every-line views of ``views`` whose scorecard or notable changes no copy on disk holds."""
+    copies = view_copies()
+
+    def kept(shown: View) -> bool:
+        parts = (data_version, shown.period_key, nps_min_responses)
+        return (
+            copies.has("overview-scorecard", kept_key(*parts))
+            and copies.has("overview-notable-every-line", kept_key(*parts, currency, locale))
+            and copies.has("overview-notable", kept_key(*parts, currency, locale, limit))
+        )
+
+    return [shown for shown in views if not kept(shown)]
+
+
+def prefetch_recent_periods(
+    data_version: str,
+    view: View,
+    nps_min_responses: int,
+    currency: str,
+    locale: str,
+    limit: int,
+    inputs_of: Callable[[View], Callable[[], OverviewInputs]],
+) -> int:
+    """Compute and keep (in memory and on disk) the scorecard and notable changes of every line for the data's latest
+    period of ``view``'s granularity and the ``RECENT_PERIODS`` before it (``recent_period_views``), those not kept
+    yet, one period at a time in pauses between runs (``wait_until_quiet``); the number of periods computed.
+
+    These are what a new date range needs beyond its cards and trends (~0.1 s a period at 1M metric rows), and any
+    range around one of these periods reads them back: a reader who moves the range a year back sees it without
+    waiting for them. Once per data version, granularity and comparison: a restarted server finds them on disk.
+    """
+    views = recent_period_views(view, RECENT_PERIODS)
+    missing = missing_period_views(data_version, views, nps_min_responses, currency, locale, limit)
+    for shown in missing:
+        wait_until_quiet(limit=30.0)  # a busy server gets them later, never not at all
+        inputs = inputs_of(shown)
+        overview_scorecard(data_version, shown, nps_min_responses, inputs)
+        ranked_notable_changes(
+            data_version, shown.period_key, nps_min_responses, currency, locale, limit, shown, inputs, inputs
+        )
+    return len(missing)
+
+
+def prefetch_in_background(
+    data_version: str,
+    view: View,
+    nps_min_responses: int,
+    currency: str,
+    locale: str,
+    limit: int,
+    inputs_of: Callable[[View], Callable[[], OverviewInputs]],
+) -> None:
+    """``prefetch_recent_periods`` in a thread of its own, once per process, data version and what the numbers depend
+    on besides the period (granularity, comparison, fiscal year, settings)."""
+    key = kept_key(
+        data_version,
+        "recent periods",
+        view.granularity,
+        view.comparison_mode,
+        view.fiscal_year_start_month,
+        nps_min_responses,
+        currency,
+        locale,
+        limit,
+    )
+    warm_in_background(
+        key,
+        lambda: prefetch_recent_periods(data_version, view, nps_min_responses, currency, locale, limit, inputs_of),
+    )

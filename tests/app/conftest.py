@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,8 @@ import pytest
 import streamlit as st
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
+
+from ui import runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
@@ -26,12 +28,15 @@ def read_rows(name: str, data_dir: Path = SAMPLE) -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., AppTest]:
+def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[..., AppTest]]:
     """A factory for an AppTest of app.py on the sample data; ``page`` switches to app_pages/<page>.py first."""
     monkeypatch.setenv("PILLARS_DATA_DIR", str(SAMPLE))
     monkeypatch.setenv("PILLARS_STORE_URL", f"sqlite:///{tmp_path / 'store' / 'pillars.db'}")
     monkeypatch.chdir(ROOT)
     st.cache_resource.clear()  # settings and data are cached per process; each test starts from its own
+    # Background work (the Overview's recent periods) starts without waiting for a pause; each app made here waits for
+    # what its first run started, and the test for the rest: it writes to this test's store, never to the next test's.
+    monkeypatch.setattr(runtime, "QUIET", 0.0)
 
     def make(page: str | None = None, query: dict[str, str | list[str]] | None = None) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
@@ -40,9 +45,11 @@ def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., AppTes
         at.run()
         if page is not None:
             at.switch_page(f"app_pages/{page}.py").run()
+        assert runtime.join_warm_ups(timeout=60)
         return at
 
-    return make
+    yield make
+    assert runtime.join_warm_ups(timeout=60)
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -44,6 +44,12 @@ def shown_periods(at: AppTest) -> tuple[str, str]:
     return selected, comparison
 
 
+def month_shifted(first_of_month: date, months: int) -> date:
+    """The first of the month ``months`` later (negative: earlier)."""
+    index = first_of_month.year * 12 + first_of_month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def earlier_quarter(months: list[str]) -> list[str]:
     """The three months before ``months`` (a quarter)."""
     first = date.fromisoformat(f"{months[0]}-01")
@@ -485,3 +491,33 @@ def test_after_kept_numbers_the_frames_a_filter_change_needs_are_made_in_the_bac
     at.multiselect(key="lines").set_value(["Cirrus"]).run()
     assert not at.exception
     assert [row["product_line"] for row in scorecard(at)] == ["Cirrus"]
+
+
+def test_a_range_moved_back_reads_the_recent_periods_made_while_the_page_was_read(
+    app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    st.cache_data.clear()
+    monkeypatch.setattr(runtime, "_warmed", set())  # this test's store has none of them: made again here
+    at = app()  # and waited for: what a server does while the page is read
+    assert not at.exception
+    latest = shown_periods(at)
+    st.cache_data.clear()  # as in a new process: only the copies on disk
+
+    def computed(*_: object, **__: object) -> None:
+        raise AssertionError("computed while the reader waits")
+
+    for name in ("compute_scorecard", "notable_changes", "compute_notable_changes"):
+        monkeypatch.setattr(overview_cache, name, computed)
+    # the range a year back, then a quarter further: two periods before the latest, each read back
+    start, end = cast(tuple[date, date], at.date_input(key="range").value)
+    seen = set()
+    for months in (12, 15):
+        shifted = (month_shifted(start, -months), month_shifted(end + timedelta(days=1), -months) - timedelta(days=1))
+        at.date_input(key="range").set_value(shifted).run()
+        assert not at.exception
+        assert runtime.join_warm_ups(timeout=60)
+        seen.add(shown_periods(at))
+        assert len(scorecard(at)) == 5
+        assert sentences(at)
+    assert len(seen) == 2
+    assert latest not in seen

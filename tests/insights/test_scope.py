@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import pytest
 
-from insights.scope import data_end, product_lines, resolve_view, rows_between, rows_in_scope, view_for
+from insights.periods import Comparison, Granularity, comparison_period, shift_period
+from insights.scope import (
+    data_end,
+    product_lines,
+    recent_period_views,
+    resolve_view,
+    rows_between,
+    rows_in_scope,
+    view_for,
+)
 from sources.contracts import CONTRACTS
 
 
@@ -129,3 +139,60 @@ def test_rows_in_scope_of_rows_already_of_the_lines_are_the_rows_themselves() ->
     assert rows_in_scope(only_a, ["A"], None, None) is only_a
     assert rows_in_scope(frame, ["A", "B"], None, None) is frame
     assert rows_in_scope(frame, ["C"], None, None).height == 0
+
+
+@pytest.mark.parametrize(
+    ("granularity", "comparison", "fiscal_start", "labels"),
+    [
+        ("quarter", "previous", 1, ["Q3 FY26", "Q2 FY26", "Q1 FY26", "Q4 FY25"]),
+        ("month", "year_ago", 1, ["Oct 2026", "Sep 2026", "Aug 2026", "Jul 2026"]),
+        ("quarter", "previous", 2, ["Q3 FY27", "Q2 FY27", "Q1 FY27", "Q4 FY26"]),
+    ],
+)
+def test_the_recent_periods_are_the_latest_and_those_before_each_with_its_comparison(
+    granularity: Granularity, comparison: Comparison, fiscal_start: int, labels: list[str]
+) -> None:
+    lines = ("Atlas", "Beacon")
+    # a range of two lines, a year back: the recent periods are of every line and the data's, not the range's
+    shown = view_for(
+        lines,
+        date(2026, 10, 31),
+        ["Beacon"],
+        (date(2025, 1, 1), date(2025, 10, 31)),
+        granularity,
+        comparison,
+        fiscal_start,
+    )
+    views = recent_period_views(shown, 3)
+    assert [view.period.label for view in views if view.period is not None] == labels
+    latest = view_for(lines, date(2026, 10, 31), [], None, granularity, comparison, fiscal_start)
+    assert views[0].period_key == latest.period_key  # the default view's numbers, keyed alike
+    newest = views[0].period
+    assert newest is not None
+    for back, view in enumerate(views):
+        assert view.period == shift_period(newest, -back, fiscal_start)
+        assert view.period is not None
+        assert view.comparison == comparison_period(view.period, comparison, fiscal_start)
+        assert (view.start, view.end) == (view.period.start, view.period.end)
+        assert view.lines_filter is None
+        assert view.all_product_lines == lines
+        assert (view.granularity, view.comparison_mode, view.fiscal_year_start_month) == (
+            granularity,
+            comparison,
+            fiscal_start,
+        )
+
+
+def test_a_view_without_data_or_without_a_complete_period_has_no_recent_periods() -> None:
+    assert recent_period_views(view_for((), None, [], None, "quarter", "previous", today=date(2026, 5, 1)), 8) == []
+    # no complete year inside the default range (the last twelve months): the page shows no period, none is made ahead
+    view = view_for(("Atlas",), date(2026, 2, 10), [], None, "year", "previous")
+    assert view.period is None
+    assert recent_period_views(view, 8) == []
+    # data to a year's end: that year and those before it (empty before the data begin: their numbers are empty too)
+    view = view_for(("Atlas",), date(2026, 12, 31), [], None, "year", "previous")
+    assert [found.period.label for found in recent_period_views(view, 2) if found.period is not None] == [
+        "FY26",
+        "FY25",
+        "FY24",
+    ]

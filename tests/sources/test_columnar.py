@@ -206,6 +206,25 @@ def test_derived_frames_are_derived_once_read_back_equal_and_pruned(tmp_path: Pa
     assert calls == ["v1", "v2", "v3", "v3"]  # a broken copy is derived again
 
 
+def test_a_cache_tells_which_frames_it_holds_without_reading_them(tmp_path: Path) -> None:
+    cache = DerivedCache(tmp_path / "derived", keep=2, code="this release")
+    frames = {"rows": pl.DataFrame({"value": [1.5]})}
+    assert not cache.has("prepared", "v1")
+    cache.frames("prepared", "v1", lambda: frames, ("rows",))
+    assert cache.has("prepared", "v1")
+    assert not cache.has("prepared", "v2")  # another version
+    assert not cache.has("scored", "v1")  # another name
+    assert not DerivedCache(tmp_path / "derived", code="a later release").has("prepared", "v1")
+    # written whole or not at all: a part without its marker is not held, nor are pruned versions
+    for version in ("v2", "v3"):
+        cache.frames("prepared", version, lambda: frames, ("rows",))
+    assert not cache.has("prepared", "v1")
+    assert cache.has("prepared", "v3")
+    for marker in (tmp_path / "derived").glob("prepared-*.json"):
+        marker.unlink()
+    assert not cache.has("prepared", "v3")
+
+
 def test_frames_derived_by_other_code_are_derived_again(tmp_path: Path) -> None:
     calls: list[str] = []
 

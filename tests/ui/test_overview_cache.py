@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -10,6 +12,7 @@ from types import ModuleType
 
 import polars as pl
 import pytest
+import streamlit as st
 from polars.testing import assert_frame_equal
 
 import insights
@@ -20,12 +23,23 @@ from insights.overview import ADOPTION_KEY, FEEDBACK_COLUMNS, company_kpis, feed
 from insights.periods import comparison_period, default_date_range, latest_complete_period
 from insights.process import KeptCounts, adoption_history, whole_periods
 from insights.process_views import pulse_counts_by_line
-from insights.scope import View, data_end, every_line, of_selected_lines, product_lines, rows_in_scope
+from insights.scope import (
+    View,
+    data_end,
+    every_line,
+    of_selected_lines,
+    product_lines,
+    recent_period_views,
+    rows_in_scope,
+    view_for,
+)
 from sample_data.generate import generate
 from sources.columnar import DerivedCache
 from sources.files import date_span
+from ui import overview_cache, runtime
 from ui.data import code_version
 from ui.overview_cache import (
+    RECENT_PERIODS,
     OverviewInputs,
     OverviewNumbers,
     compute_notable_changes,
@@ -35,8 +49,13 @@ from ui.overview_cache import (
     compute_trends,
     kept_frame,
     kept_numbers,
+    missing_period_views,
     numbers_as_frames,
     numbers_from_frames,
+    overview_scorecard,
+    prefetch_in_background,
+    prefetch_recent_periods,
+    ranked_notable_changes,
 )
 
 
@@ -317,3 +336,101 @@ def test_the_feedback_columns_the_page_cuts_are_all_its_numbers_read(
         compute_notable_changes(some_columns, view, 30, number_format),
         compute_notable_changes(every_column, view, 30, number_format),
     )
+
+
+def test_the_recent_periods_are_made_ahead_and_read_back_for_any_range_around_them(
+    tmp_path: Path, inputs: OverviewInputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    st.cache_data.clear()
+    monkeypatch.setattr(overview_cache, "view_copies", lambda: DerivedCache(tmp_path, keep=32))
+    monkeypatch.setattr(runtime, "QUIET", 0.0)
+    # what the page shows: one line, its default range
+    view = overview_view(inputs, "quarter", 1)
+    made: list[str] = []
+
+    def inputs_of(shown: View) -> Callable[[], OverviewInputs]:
+        @functools.cache  # as the page's: made once when first needed
+        def make() -> OverviewInputs:
+            made.append(shown.period.label if shown.period else "")
+            return page_inputs(inputs, shown)
+
+        return make
+
+    def prefetch() -> int:
+        return prefetch_recent_periods("data-v1", view, 30, "USD", "en_US", 7, inputs_of)
+
+    recent = recent_period_views(view, RECENT_PERIODS)
+    assert len(recent) == RECENT_PERIODS + 1
+    assert prefetch() == RECENT_PERIODS + 1
+    assert made == [shown.period.label for shown in recent if shown.period is not None]  # each period's inputs once
+    assert missing_period_views("data-v1", recent, 30, "USD", "en_US", 7) == []
+    # another process finds them on disk and makes none; other settings are other numbers
+    st.cache_data.clear()
+    assert prefetch() == 0
+    assert len(missing_period_views("data-v1", recent, 30, "EUR", "en_US", 7)) == len(recent)
+    assert len(missing_period_views("data-v2", recent, 30, "USD", "en_US", 7)) == len(recent)
+
+    # a range a quarter back, as a reader moves it: every line, then the line of its first change, each with a range
+    # of its own around the period
+    period = recent[1].period
+    assert period is not None
+    number_format = NumberFormat("USD", "en_US")
+    first_line = compute_notable_changes(page_inputs(inputs, recent[1]), recent[1], 30, number_format).item(
+        0, "product_line"
+    )
+    for lines in ([], [first_line]):
+        back = view_for(
+            view.all_product_lines,
+            view.data_end,
+            lines,
+            (view.start.replace(year=view.start.year - 1), period.end + timedelta(days=20)),
+            "quarter",
+            "previous",
+        )
+        assert back.period == period
+        assert repr(back) != repr(recent[1])
+        every = every_line(back)
+        expected_scorecard = of_selected_lines(compute_scorecard(page_inputs(inputs, every), every, 30), back)
+        expected_changes = compute_ranked_notable_changes(page_inputs(inputs, back), back, 30, number_format, 7)
+        assert expected_changes.height > 0
+        st.cache_data.clear()  # a new process: nothing in memory
+        with monkeypatch.context() as patched:
+            patched.setattr(overview_cache, "compute_scorecard", lambda *_: pytest.fail("scorecard computed"))
+            patched.setattr(overview_cache, "notable_changes", lambda *_, **__: pytest.fail("changes computed"))
+            scorecard = overview_scorecard("data-v1", back, 30, lambda: pytest.fail("every line's inputs made"))
+            changes = ranked_notable_changes(
+                "data-v1",
+                back.period_key,
+                30,
+                "USD",
+                "en_US",
+                7,
+                back,
+                functools.partial(page_inputs, inputs, back),  # one line's own changes are computed for it
+                lambda: pytest.fail("every line's inputs made"),
+            )
+        assert_frame_equal(scorecard, expected_scorecard)
+        assert_frame_equal(changes, expected_changes)
+
+
+def test_the_recent_periods_are_made_once_per_process_in_the_background(
+    tmp_path: Path, inputs: OverviewInputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    st.cache_data.clear()
+    monkeypatch.setattr(overview_cache, "view_copies", lambda: DerivedCache(tmp_path, keep=32))
+    monkeypatch.setattr(runtime, "QUIET", 0.0)
+    monkeypatch.setattr(runtime, "_warmed", set())
+    view = overview_view(inputs, "month")
+    threads: list[str] = []
+
+    def inputs_of(shown: View) -> Callable[[], OverviewInputs]:
+        threads.append(threading.current_thread().name)
+        return lambda: page_inputs(inputs, shown)
+
+    for _ in range(3):  # three runs of the page: one thread
+        prefetch_in_background("data-v1", view, 30, "USD", "en_US", 7, inputs_of)
+    assert runtime.join_warm_ups(timeout=120)
+    assert len(threads) == RECENT_PERIODS + 1
+    assert len(set(threads)) == 1
+    assert threads[0].startswith("pillars-warm-")
+    assert missing_period_views("data-v1", recent_period_views(view, RECENT_PERIODS), 30, "USD", "en_US", 7) == []

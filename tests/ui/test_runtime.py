@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 
 import pytest
 
@@ -56,3 +57,41 @@ def test_a_failing_warm_up_is_logged_not_raised(
         thread.join(timeout=10)
     assert "warming the caches in the background failed" in caplog.text
     assert "the columnar copy vanished" in caplog.text
+
+
+def test_background_work_waits_for_a_pause_between_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime, "_last_run", 0.0)
+    assert runtime.wait_until_quiet(limit=0.0, quiet=0.2)  # no run for a long while: at once
+    runtime.note_script_run()
+    started = time.monotonic()
+    assert not runtime.wait_until_quiet(limit=0.05, quiet=10.0)  # a run just started: not quiet within the limit
+    assert time.monotonic() - started < 1.0
+    runtime.note_script_run()
+    started = time.monotonic()
+    assert runtime.wait_until_quiet(limit=5.0, quiet=0.2)
+    assert 0.15 <= time.monotonic() - started < 5.0
+    # QUIET is the pause when none is given
+    monkeypatch.setattr(runtime, "QUIET", 0.0)
+    runtime.note_script_run()
+    assert runtime.wait_until_quiet(limit=0.0)
+
+
+def test_a_process_can_wait_for_its_warm_ups_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime, "_warmed", set())
+    monkeypatch.setattr(runtime, "_started", [])
+    release = threading.Event()
+    done: list[str] = []
+
+    def work() -> None:
+        release.wait(10)
+        done.append("kept")
+
+    assert runtime.warm_in_background("data-v1", work) is not None
+    assert runtime.join_warm_ups(timeout=0.05) is False  # still running
+    release.set()
+    assert runtime.join_warm_ups(timeout=10) is True
+    assert done == ["kept"]
+    # finished threads are let go of when the next one starts
+    assert runtime.warm_in_background("data-v2", lambda: None) is not None
+    assert runtime.join_warm_ups(timeout=10) is True
+    assert len(runtime._started) == 1
