@@ -247,18 +247,20 @@ def forget_views(store_dir: Path, kept: set[Path]) -> None:
         path.unlink(missing_ok=True)
 
 
-def _cold_without_views(
+def _without_views(
     env: Mapping[str, str], store_dir: Path, size: Size, options: argparse.Namespace
-) -> list[float]:
-    """Cold Overview runs in processes that find no per-view copy on disk (a server started right after the copies
-    were removed, or on a view no one drew before): reported without a target, beside the cold run."""
-    samples = []
+) -> list[dict[str, Any]]:
+    """Overview probes (one sample of each measure) in processes that find no per-view copy on disk (a server started
+    right after the copies were removed, or on views no one drew before): their cold run and their date-range change,
+    which then computes the new period's numbers itself (the recent periods made ahead are gone with the rest, and
+    the clicks come too close together for the background to make them again), reported without a target."""
+    probes = []
     for index in range(options.runs):
         _log(f"{size.label}: AppTest overview without kept views ({index + 1}/{options.runs})")
         forget_views(store_dir, set())
         arguments_ = _with_libraries("overview", options.timeout, ["--page", "overview", "--runs", "1"])
-        samples.append(run_probe(env, arguments_, options.timeout, f"{size.label} overview")["cold"])
-    return samples
+        probes.append(run_probe(env, arguments_, options.timeout, f"{size.label} overview"))
+    return probes
 
 
 def measure_size(
@@ -307,7 +309,11 @@ def measure_size(
             # AppTest sends every table whole: this is the largest table's size, with no target (the browser's is)
             add("max table rows (AppTest)", page, "rows", [probe["max_table_rows_sent"] for probe in probes], "max")
             if page == "overview":
-                add("cold, no view kept", page, "s", _cold_without_views(env, store_dir, size, options))
+                without = _without_views(env, store_dir, size, options)
+                details[size.label]["without_views"] = without
+                add("cold, no view kept", page, "s", [probe["cold"] for probe in without])
+                range_changes = [1000 * time_ for probe in without for time_ in probe["range_change"]]
+                add("date-range change, no view kept", page, "ms", range_changes)
 
     if not options.skip_browser:
         _log(f"{size.label}: browser (first load and rerun bytes, server memory)")
