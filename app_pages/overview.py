@@ -60,13 +60,15 @@ if view.period is None or view.comparison is None:
 period, comparison = view.period, view.comparison
 
 
-def inputs_of(shown: View) -> Callable[[], OverviewInputs]:
-    """What the numbers of ``shown`` are computed from, made only when they are not kept (in memory or on disk)."""
+def inputs_of(shown: View, *, shared: bool = True) -> Callable[[], OverviewInputs]:
+    """What the numbers of ``shown`` are computed from, made only when they are not kept (in memory or on disk);
+    not ``shared``: its feedback cut not kept among the server's (for views made in the background)."""
 
     @functools.cache
     def inputs() -> OverviewInputs:
         # Every number reads the feedback of these lines and days: cut once per view, then sliced by date.
-        feedback = rows_of_lines(data, "feedback", shown.lines_filter, *feedback_days(shown), FEEDBACK_COLUMNS)
+        days = feedback_days(shown)
+        feedback = rows_of_lines(data, "feedback", shown.lines_filter, *days, FEEDBACK_COLUMNS, shared=shared)
         kept_pulse = kept_counts(data, "pulse", shown.granularity, shown.fiscal_year_start_month)
         # and every line's NPS responses per day, which the NPS numbers sum instead of counting the rows
         datasets = {**page_datasets(data), "feedback": feedback, DAILY_NPS: daily_feedback(data)["nps"]}
@@ -193,5 +195,11 @@ if ranked.height > HEADLINES:
 warm_in_background(data.key, lambda: (view_inputs(), every_line_inputs()))
 # and in pauses between runs, the scorecard and notable changes of the periods before: what a range moved back needs
 prefetch_in_background(
-    data.key, view, current.nps_min_responses, current.currency, current.locale, HEADLINES, inputs_of
+    data.key,
+    view,
+    current.nps_min_responses,
+    current.currency,
+    current.locale,
+    HEADLINES,
+    functools.partial(inputs_of, shared=False),
 )

@@ -123,7 +123,7 @@ def recent_period_views(view: View, count: int) -> list[View]:
     for back in range(count + 1):
         period = shift_period(latest, -back, fiscal)
         shown = on((period.start, period.end))
-        if shown.period == period:  # a period's own range selects it, unless the data end in it
+        if shown.period == period:  # a period's own range selects it (the data reach past it): a guard all the same
             views.append(shown)
     return views
 

@@ -200,8 +200,14 @@ def _rows_in_view(
     columns: tuple[str, ...] | None,
     _frame: pl.DataFrame,
 ) -> pl.DataFrame:
+    return _cut(_frame, lines, start, end, columns)
+
+
+def _cut(
+    frame: pl.DataFrame, lines: tuple[str, ...] | None, start: date, end: date, columns: tuple[str, ...] | None
+) -> pl.DataFrame:
     # only the columns asked for are copied when some lines are cut out (a selection of columns copies nothing)
-    return rows_in_scope(_frame if columns is None else _frame.select(columns), lines, start, end)
+    return rows_in_scope(frame if columns is None else frame.select(columns), lines, start, end)
 
 
 def rows_in_view(data: DataBundle, name: str, view: View) -> pl.DataFrame:
@@ -217,9 +223,17 @@ def rows_of_lines(
     start: date,
     end: date,
     columns: tuple[str, ...] | None = None,
+    *,
+    shared: bool = True,
 ) -> pl.DataFrame:
     """The rows of dataset ``name`` of ``product_lines`` (None = all) in [start, end], with only ``columns`` (None =
-    all), cut once per data version, lines, days and columns (shared, not copied)."""
+    all), cut once per data version, lines, days and columns (shared, not copied).
+
+    Not ``shared``: cut for the caller alone, never kept — for background work on views no reader looks at yet, whose
+    cuts would push the readers' out of the server's two (``_rows_in_view``).
+    """
+    if not shared:
+        return _cut(data.frame(name), product_lines, start, end, columns)
     return _rows_in_view(name, data.key, product_lines, start, end, columns, data.frame(name))
 
 
