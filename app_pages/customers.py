@@ -56,10 +56,10 @@ from ui.customers_figures import (
 from ui.page_cache import (
     daily_feedback,
     every_line_cached,
-    every_line_pulse,
     rows_in_view,
     theme_ranking_of_view,
     view_cached,
+    view_pulse,
 )
 
 SOURCES = ("feedback",)
@@ -88,8 +88,8 @@ def _kpi_numbers(
     """The KPI row's numbers: the period's and the comparison's pulse, the NPS change and its significance, history.
 
     ``in_range`` is the view's own cut of ``feedback`` (its lines and range), read when every period lies in the range;
-    ``pulse``, when given, is the pulse per period of the view's lines over all the data (``every_line_pulse``), of
-    which the history is a slice.
+    ``pulse``, when given, is the pulse per period of the view's lines over all the data (``view_pulse``), of which
+    the history is a slice.
     """
     # render_kpis checks first
     assert view.period is not None
@@ -142,8 +142,9 @@ def render_kpis(
             "widen the range or pick a finer granularity."
         )
         return
-    # Every line's history of whole periods is a slice of every period's pulse, counted once: a new range at every
-    # line reads it (a choice of lines counts its range: its pulse is not a sum of the lines' — accounts span lines).
+    # The history of whole periods of every line, or of one line, is a slice of its pulse per period, counted once: a
+    # new range or line reads it (other choices count their range: their pulse is not a sum of the lines' — accounts
+    # span lines).
     now, before, nps_delta, significant, history = view_cached(
         "customer_kpis",
         data.key,
@@ -153,7 +154,7 @@ def render_kpis(
             in_range,
             view,
             current.nps_min_responses,
-            every_line_pulse(data, view, current.nps_min_responses) if view.lines_filter is None else None,
+            view_pulse(data, view, current.nps_min_responses),
         ),
         current.nps_min_responses,
     )

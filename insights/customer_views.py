@@ -67,12 +67,20 @@ def customer_pulse_by_period(
     granularity: Granularity,
     fiscal_year_start_month: int = 1,
     min_responses: int = 30,
+    by: Sequence[str] = (),
 ) -> pl.DataFrame:
-    """``customer_pulse`` per period of the granularity that has feedback, sorted by ``period_start``."""
+    """``customer_pulse`` per period of the granularity that has feedback, sorted by ``period_start``; with ``by``,
+    per group and period (each group's rows alone), sorted by the groups then ``period_start``."""
     with_period = feedback.with_columns(
         period_start(pl.col("date"), granularity, fiscal_year_start_month).alias("period_start"),
     )
-    return customer_pulse(with_period, ("period_start",), min_responses).sort("period_start")
+    return customer_pulse(with_period, (*by, "period_start"), min_responses).sort(*by, "period_start")
+
+
+def pulse_of_line(pulse_by_line: pl.DataFrame, line: str) -> pl.DataFrame:
+    """One product line's rows of a ``customer_pulse_by_period`` result ``by=("product_line",)``, without that column:
+    ``customer_pulse_by_period`` of the line's rows alone."""
+    return pulse_by_line.filter(pl.col("product_line") == line).drop("product_line")
 
 
 def pulse_of_periods(pulse_by_period: pl.DataFrame, first_start: date, last_start: date) -> pl.DataFrame:

@@ -9,7 +9,7 @@ from typing import Any, Literal, TypeVar, cast
 import polars as pl
 import streamlit as st
 
-from insights.customer_views import customer_pulse_by_period
+from insights.customer_views import customer_pulse_by_period, pulse_of_line
 from insights.customers import (
     DAILY_COUNTS,
     daily_feedback_counts,
@@ -79,27 +79,43 @@ def monthly_metric_rows_of(data: DataBundle, metric: str) -> pl.DataFrame:
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def _every_line_pulse(
+def _pulse_by_period(
     data_version: str,
     granularity: Granularity,
     fiscal_year_start_month: int,
     min_responses: int,
+    by_line: bool,
     _feedback: pl.DataFrame,
 ) -> pl.DataFrame:
     # One pass over every feedback row per granularity (~0.2 s at 1M rows), kept on disk beside the derived frames.
+    by = ("product_line",) if by_line else ()
+
     def derive() -> dict[str, pl.DataFrame]:
-        return {"pulse": customer_pulse_by_period(_feedback, granularity, fiscal_year_start_month, min_responses)}
+        pulse = customer_pulse_by_period(_feedback, granularity, fiscal_year_start_month, min_responses, by)
+        return {"pulse": pulse}
 
     version = f"{data_version}|{fiscal_year_start_month}|{min_responses}"
-    return derived_cache().frames(f"customer-pulse-{granularity}", version, derive, ("pulse",))["pulse"]
+    name = f"customer-pulse-{'by-line-' if by_line else ''}{granularity}"
+    return derived_cache().frames(name, version, derive, ("pulse",))["pulse"]
 
 
-def every_line_pulse(data: DataBundle, view: View, min_responses: int) -> pl.DataFrame:
-    """``customer_pulse_by_period`` of every feedback row (every line of the bundle) in the view's granularity, once
-    per data version: a range's history of whole periods is a slice of it (``pulse_of_periods``)."""
-    return _every_line_pulse(
-        data.key, view.granularity, view.fiscal_year_start_month, min_responses, data.frame("feedback")
+def view_pulse(data: DataBundle, view: View, min_responses: int) -> pl.DataFrame | None:
+    """``customer_pulse_by_period`` of the view's lines over all the data in its granularity, counted once per data
+    version when every line or one line is chosen: a range's history of whole periods is a slice of it
+    (``pulse_of_periods``). None for other choices: their pulse is not a sum of their lines' (accounts span lines).
+    """
+    lines = view.lines_filter
+    if lines is not None and len(lines) != 1:
+        return None
+    pulse = _pulse_by_period(
+        data.key,
+        view.granularity,
+        view.fiscal_year_start_month,
+        min_responses,
+        lines is not None,
+        data.frame("feedback"),
     )
+    return pulse if lines is None else pulse_of_line(pulse, lines[0])
 
 
 @st.cache_resource(max_entries=2, ttl=3600, show_spinner=False)

@@ -285,6 +285,35 @@ def test_a_new_range_at_every_line_reads_its_kpi_history_from_every_periods_puls
     assert metric(at, "Feedback volume").value == f"{len(feedback_in(period_start, period_end)):,}"
 
 
+def test_a_new_line_reads_its_kpi_history_from_every_lines_pulse_per_period(
+    app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app(page=PAGE)
+    at.multiselect(key="lines").set_value(["Atlas"]).run()  # counts the pulse of every line and period once
+    assert not at.exception
+
+    def computed(*_: object, **__: object) -> None:
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr("insights.customer_views.customer_pulse_by_period", computed)
+    monkeypatch.setattr("ui.page_cache.customer_pulse_by_period", computed)
+    for line in ("Cirrus", "Ember"):
+        at.multiselect(key="lines").set_value([line]).run()
+        assert not at.exception
+        period_start, period_end = header(at).period
+        value, responses = nps_of(feedback_in(period_start, period_end, {line}))
+        card = metric(at, "NPS ·")
+        assert card.label == f"NPS · n={responses:,}" + (" · low confidence" if responses < 30 else "")
+        assert card.value == expected_nps_card(value)
+        previous_start, previous_end = header(at).comparison
+        previous_value, _ = nps_of(feedback_in(previous_start, previous_end, {line}))
+        assert card.delta == expected_nps_delta(value - previous_value)
+        assert metric(at, "Feedback volume").value == f"{len(feedback_in(period_start, period_end, {line})):,}"
+    # two lines: their pulse is not a sum of the lines' (an account spans lines), so it is counted from their rows
+    at.multiselect(key="lines").set_value(["Cirrus", "Ember"]).run()
+    assert at.exception
+
+
 def test_a_new_range_at_every_line_ranks_themes_by_arr_from_the_kept_mention_order(
     app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
 ) -> None:

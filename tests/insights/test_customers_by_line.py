@@ -10,7 +10,13 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from insights.customer_views import customer_pulse_by_period, pulse_of_periods, sentiment_shares, shares_of_sentiment
+from insights.customer_views import (
+    customer_pulse_by_period,
+    pulse_of_line,
+    pulse_of_periods,
+    sentiment_shares,
+    shares_of_sentiment,
+)
 from insights.customers import (
     DAILY_COUNTS,
     UNTAGGED,
@@ -110,6 +116,41 @@ def test_the_pulse_of_whole_periods_is_a_slice_of_every_periods_pulse(
         )
         assert expected.height == len(whole)
         assert_frame_equal(pulse_of_periods(every_period, first.start, last.start), expected)
+
+
+@pytest.mark.parametrize(("granularity", "fiscal_year_start_month"), [("quarter", 1), ("month", 1), ("quarter", 2)])
+@pytest.mark.parametrize("form", ["exact", "compact"])
+def test_each_lines_pulse_per_period_is_that_of_its_rows_alone(
+    feedback: pl.DataFrame, granularity: Granularity, fiscal_year_start_month: int, form: str
+) -> None:
+    # The Customers page's KPI history of one chosen line: a slice of every line's pulse per period, counted once.
+    # an account with negative feedback on several lines (one row in 40 is its): on each it counts once, at its
+    # latest ARR there
+    spanning = feedback.get_column("account").drop_nulls().item(0)
+    every_fortieth = pl.int_range(pl.len()) % 40 == 0
+    spread = feedback.with_columns(pl.when(every_fortieth).then(pl.lit(spanning)).otherwise("account").alias("account"))
+    rows = FEEDBACK.compact(spread) if form == "compact" else spread
+    assert (
+        rows.filter(pl.col("account") == spanning, pl.col("sentiment") == "negative")
+        .get_column("product_line")
+        .n_unique()
+        > 1
+    )
+    by_line = customer_pulse_by_period(rows, granularity, fiscal_year_start_month, 5, by=("product_line",))
+    lines = product_lines({"feedback": feedback})
+    assert by_line.get_column("product_line").cast(pl.String).unique().sort().to_list() == list(lines)
+    for line in lines:
+        alone = rows.filter(pl.col("product_line") == line)
+        expected = customer_pulse_by_period(alone, granularity, fiscal_year_start_month, 5)
+        assert expected.height > 1
+        assert_frame_equal(pulse_of_line(by_line, line), expected)
+        # and its whole periods of a range are a slice of it, as for every line
+        first, last = expected.item(1, "period_start"), expected.item(-2, "period_start")
+        assert_frame_equal(
+            pulse_of_periods(pulse_of_line(by_line, line), first, last),
+            expected.filter(pl.col("period_start").is_between(first, last)),
+        )
+    assert pulse_of_line(by_line, "No such line").height == 0
 
 
 @pytest.mark.parametrize("form", ["exact", "compact"])
