@@ -60,6 +60,7 @@ from ui.page_cache import (
     theme_ranking_of_view,
     view_cached,
     view_pulse,
+    warm_line_pulse,
 )
 
 SOURCES = ("feedback",)
@@ -515,6 +516,7 @@ def main() -> None:
     render_mix(data, view, formats)
     st.subheader("Verbatims")
     render_verbatims(in_range, view, current, data.key)
+    warm_line_pulse(data, view, current.nps_min_responses)  # for the first choice of one line
 
 
 main()

@@ -25,6 +25,7 @@ from insights.scope import View, every_line, of_selected_lines, rows_in_scope
 from sources.contracts import CONTRACTS
 from sources.files import DataBundle, date_span, in_date_order
 from ui.data import derived_cache
+from ui.runtime import warm_in_background
 
 Result = TypeVar("Result")
 
@@ -116,6 +117,16 @@ def view_pulse(data: DataBundle, view: View, min_responses: int) -> pl.DataFrame
         data.frame("feedback"),
     )
     return pulse if lines is None else pulse_of_line(pulse, lines[0])
+
+
+def warm_line_pulse(data: DataBundle, view: View, min_responses: int) -> None:
+    """Count every line's pulse per period (``view_pulse`` of one line) in the background, once per process and data
+    version, while the page is read: the first data version's reader to choose a line (~0.2 s at 1M rows) does not
+    wait for it; later processes read it from disk."""
+    granularity, fiscal = view.granularity, view.fiscal_year_start_month
+    key = f"{data.key}|customer pulse by line|{granularity}|{fiscal}|{min_responses}"
+    feedback = data.frame("feedback")
+    warm_in_background(key, lambda: _pulse_by_period(data.key, granularity, fiscal, min_responses, True, feedback))
 
 
 @st.cache_resource(max_entries=2, ttl=3600, show_spinner=False)
