@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from ui import runtime
+from ui import overview_cache, runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
@@ -34,9 +34,12 @@ def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[..
     monkeypatch.setenv("PILLARS_STORE_URL", f"sqlite:///{tmp_path / 'store' / 'pillars.db'}")
     monkeypatch.chdir(ROOT)
     st.cache_resource.clear()  # settings and data are cached per process; each test starts from its own
-    # Background work (the Overview's recent periods) starts without waiting for a pause; each app made here waits for
-    # what its first run started, and the test for the rest: it writes to this test's store, never to the next test's.
+    # Background work starts without waiting for a pause; each app made here waits for what its first run started, and
+    # the test for the rest: it writes to this test's store, never to the next test's. The Overview makes only the
+    # latest period ahead, not the 8 before it (a third of this folder's time, the same code each time): the tests of
+    # that work ask for them.
     monkeypatch.setattr(runtime, "QUIET", 0.0)
+    monkeypatch.setattr(overview_cache, "RECENT_PERIODS", 0)
 
     def make(page: str | None = None, query: dict[str, str | list[str]] | None = None) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)

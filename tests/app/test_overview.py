@@ -19,6 +19,7 @@ from tests.app.conftest import APP, ROOT, SAMPLE, read_rows
 from ui import overview_cache, page_cache, runtime
 from ui.charts import line_colors
 from ui.components import delta_style
+from ui.overview_cache import RECENT_PERIODS as APP_RECENT_PERIODS
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 AppFactory = Callable[..., AppTest]
@@ -498,6 +499,7 @@ def test_a_range_moved_back_reads_the_recent_periods_made_while_the_page_was_rea
 ) -> None:
     st.cache_data.clear()
     monkeypatch.setattr(runtime, "_warmed", set())  # this test's store has none of them: made again here
+    monkeypatch.setattr(overview_cache, "RECENT_PERIODS", APP_RECENT_PERIODS)  # as the app has it (not the fixture)
     at = app()  # and waited for: what a server does while the page is read
     assert not at.exception
     latest = shown_periods(at)
