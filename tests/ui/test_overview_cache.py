@@ -338,12 +338,18 @@ def test_the_feedback_columns_the_page_cuts_are_all_its_numbers_read(
     )
 
 
-def test_the_recent_periods_are_made_ahead_and_read_back_for_any_range_around_them(
-    tmp_path: Path, inputs: OverviewInputs, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def views_kept_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cached functions start empty and keep the views in ``tmp_path``; background work waits for no pause."""
     st.cache_data.clear()
     monkeypatch.setattr(overview_cache, "view_copies", lambda: DerivedCache(tmp_path, keep=32))
     monkeypatch.setattr(runtime, "QUIET", 0.0)
+
+
+@pytest.mark.usefixtures("views_kept_here")
+def test_the_recent_periods_are_made_ahead_and_read_back_for_any_range_around_them(
+    inputs: OverviewInputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # what the page shows: one line, its default range
     view = overview_view(inputs, "quarter", 1)
     made: list[str] = []
@@ -413,12 +419,10 @@ def test_the_recent_periods_are_made_ahead_and_read_back_for_any_range_around_th
         assert_frame_equal(changes, expected_changes)
 
 
+@pytest.mark.usefixtures("views_kept_here")
 def test_the_recent_periods_are_made_once_per_process_in_the_background(
-    tmp_path: Path, inputs: OverviewInputs, monkeypatch: pytest.MonkeyPatch
+    inputs: OverviewInputs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    st.cache_data.clear()
-    monkeypatch.setattr(overview_cache, "view_copies", lambda: DerivedCache(tmp_path, keep=32))
-    monkeypatch.setattr(runtime, "QUIET", 0.0)
     monkeypatch.setattr(runtime, "_warmed", set())
     view = overview_view(inputs, "month")
     threads: list[str] = []
