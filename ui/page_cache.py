@@ -121,8 +121,8 @@ def view_pulse(data: DataBundle, view: View, min_responses: int) -> pl.DataFrame
 
 def warm_line_pulse(data: DataBundle, view: View, min_responses: int) -> None:
     """Count every line's pulse per period (``view_pulse`` of one line) in the background, once per process and data
-    version, while the page is read: the first data version's reader to choose a line (~0.2 s at 1M rows) does not
-    wait for it; later processes read it from disk."""
+    version, while the page is read: the first reader of new data to choose a line does not wait for it (~0.2 s at 1M
+    rows); later processes read it from disk."""
     granularity, fiscal = view.granularity, view.fiscal_year_start_month
     key = f"{data.key}|customer pulse by line|{granularity}|{fiscal}|{min_responses}"
     feedback = data.frame("feedback")
