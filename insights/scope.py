@@ -119,13 +119,9 @@ def recent_period_views(view: View, count: int) -> list[View]:
     latest = on(None).period
     if latest is None:
         return []
-    views = []
-    for back in range(count + 1):
-        period = shift_period(latest, -back, fiscal)
-        shown = on((period.start, period.end))
-        if shown.period == period:  # a period's own range selects it (the data reach past it): a guard all the same
-            views.append(shown)
-    return views
+    # a period's own range selects it: the data reach past the latest period, so past every one before it
+    periods = (shift_period(latest, -back, fiscal) for back in range(count + 1))
+    return [on((period.start, period.end)) for period in periods]
 
 
 def of_selected_lines(frame: pl.DataFrame, view: View) -> pl.DataFrame:
